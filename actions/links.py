@@ -1,0 +1,173 @@
+"""``action_show_links``: answers requests for reports, videos, stories and case studies.
+
+Everything it shows comes from the links catalogue; every sentence around the
+links is a response in ``domain.yml``. The action only decides which entries fit
+the request: a named story, case study or resource first, then a research strand
+with a format, then a list to choose from.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.catalogue import Catalogue, Entry, load_catalogue
+
+MAX_LINKS_PER_REPLY = 3
+# Formats in order of preference when a message names several ("full video report").
+FORMAT_ORDER = ("overview_video", "full_report", "overview_report")
+
+
+def requested_entries(tracker: Tracker, catalogue: Catalogue) -> dict[str, list[Entry]]:
+    """Catalogue entries named by the latest message's entities, by label, without repeats."""
+    found: dict[str, list[Entry]] = {}
+    for entity in tracker.latest_message.get("entities") or []:
+        entry = catalogue.resolve(entity.get("entity", ""), entity.get("value"))
+        if entry and entry not in found.get(entry.label, []):
+            found.setdefault(entry.label, []).append(entry)
+    return found
+
+
+def link_line(title: str, url: str) -> str:
+    return f"[{title}]({url})"
+
+
+def entry_message(entry: Entry) -> str:
+    lines = [link_line(entry.title, entry.url or "")]
+    if entry.note:
+        lines.append(entry.note)
+    if entry.section:
+        lines.append(f"From: *{entry.section}*")
+    return "\n\n".join(lines)
+
+
+def payload(**entities: str) -> str:
+    return "/ask_link" + json.dumps(entities, separators=(",", ":"))
+
+
+def entry_button(entry: Entry) -> dict[str, str]:
+    return {"title": entry.title, "payload": payload(**{entry.label: entry.key})}
+
+
+def chosen_format(formats: list[Entry]) -> str | None:
+    """The single format a request names, or None for "any" (or only "report")."""
+    keys = {f.key for f in formats}
+    for key in FORMAT_ORDER:
+        if key in keys:
+            return key
+    return None
+
+
+class ActionShowLinks(Action):
+    def name(self) -> str:
+        return "action_show_links"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        catalogue = load_catalogue()
+        found = requested_entries(tracker, catalogue)
+        named = [
+            entry for label in ("story", "case_study", "resource") for entry in found.get(label, [])
+        ]
+        if named:
+            dispatcher.utter_message(response="utter_link_intro")
+            for entry in named[:MAX_LINKS_PER_REPLY]:
+                dispatcher.utter_message(text=entry_message(entry))
+            return []
+        formats = found.get("format", [])
+        if found.get("strand"):
+            for strand in found["strand"][:MAX_LINKS_PER_REPLY]:
+                self._strand(dispatcher, catalogue, strand, formats)
+            return []
+        if formats:
+            self._ask_strand(dispatcher, catalogue, formats)
+            return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        self._choose(dispatcher, catalogue, intent)
+        return []
+
+    @staticmethod
+    def _strand(
+        dispatcher: CollectingDispatcher,
+        catalogue: Catalogue,
+        strand: Entry,
+        formats: list[Entry],
+    ) -> None:
+        wanted = chosen_format(formats)
+        wants_report = any(f.key == "report" for f in formats)
+        if wanted and wanted in strand.links:
+            title = catalogue.get("format", wanted).title
+            dispatcher.utter_message(response="utter_link_intro")
+            dispatcher.utter_message(
+                text=link_line(f"{strand.title}: {title}", strand.links[wanted])
+            )
+            return
+        available = {
+            key: url
+            for key, url in strand.links.items()
+            if not wants_report or wanted or key.endswith("_report")
+        }
+        if wanted:
+            dispatcher.utter_message(
+                response="utter_link_format_unavailable",
+                format_title=catalogue.get("format", wanted).title.lower(),
+                strand_title=strand.title.lower(),
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_link_strand_formats", strand_title=strand.title.lower()
+            )
+        lines = [
+            "- " + link_line(catalogue.get("format", key).title, url)
+            for key, url in available.items()
+        ]
+        dispatcher.utter_message(text="\n".join(lines))
+
+    @staticmethod
+    def _ask_strand(
+        dispatcher: CollectingDispatcher, catalogue: Catalogue, formats: list[Entry]
+    ) -> None:
+        wanted = chosen_format(formats)
+        format_title = catalogue.get("format", wanted).title if wanted else "reports"
+        buttons = [
+            {
+                "title": strand.title,
+                "payload": payload(strand=strand.key, format=wanted or "report"),
+            }
+            for strand in catalogue.all("strand")
+            if not wanted or wanted in strand.links
+        ]
+        dispatcher.utter_message(
+            response="utter_link_which_strand",
+            format_title=format_title.lower(),
+            buttons=buttons,
+        )
+
+    @staticmethod
+    def _choose(dispatcher: CollectingDispatcher, catalogue: Catalogue, intent: str | None) -> None:
+        if intent in ("case_studies", "personal_stories"):
+            label = "case_study" if intent == "case_studies" else "story"
+            entries = catalogue.all(label)
+            if label == "story" and catalogue.get("resource", "all_stories"):
+                entries.append(catalogue.get("resource", "all_stories"))
+            text = "\n".join("- " + link_line(e.title, e.url or "") for e in entries)
+            dispatcher.utter_message(text=text, buttons=[entry_button(e) for e in entries])
+            return
+        buttons = [
+            {
+                "title": f"{s.title}: reports and videos",
+                "payload": payload(strand=s.key),
+            }
+            for s in catalogue.all("strand")
+        ]
+        buttons += [entry_button(e) for e in catalogue.all("case_study")]
+        buttons += [entry_button(e) for e in catalogue.all("story")]
+        buttons += [entry_button(e) for e in catalogue.all("resource")]
+        dispatcher.utter_message(response="utter_link_choose", buttons=buttons)

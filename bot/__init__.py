@@ -1,0 +1,1 @@
+"""The Value of Co-Production assistant: launcher, channels, NLU components and tools."""

