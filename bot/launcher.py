@@ -5,6 +5,7 @@ stops them cleanly; if either dies, the other is stopped too.
 """
 
 import argparse
+import ipaddress
 import os
 import signal
 import subprocess
@@ -27,7 +28,10 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def rasa_command(model: str, host: str, port: int, endpoints: str = "endpoints.yml") -> list[str]:
+def rasa_command(
+    model: str, host: str, port: int, endpoints: str = "endpoints.yml", auth_token: str = ""
+) -> list[str]:
+    token = ["--auth-token", auth_token] if auth_token else []
     return [
         str(VENV_BIN / "rasa"),
         "run",
@@ -42,7 +46,15 @@ def rasa_command(model: str, host: str, port: int, endpoints: str = "endpoints.y
         "credentials.yml",
         "--endpoints",
         endpoints,
+        *token,
     ]
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def action_command(port: int) -> list[str]:
@@ -82,11 +94,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
     args = parser.parse_args(argv)
 
+    token = os.environ.get("RASA_AUTH_TOKEN", "")
+    if not is_loopback(args.host) and not token:
+        print(
+            "Refusing to expose the HTTP API beyond localhost without RASA_AUTH_TOKEN.",
+            file=sys.stderr,
+        )
+        return 2
     (ROOT / "var").mkdir(exist_ok=True)
     env = server_env()
     processes = [
         subprocess.Popen(action_command(ACTION_PORT), cwd=ROOT, env=env),
-        subprocess.Popen(rasa_command(args.model, args.host, args.port), cwd=ROOT, env=env),
+        subprocess.Popen(
+            rasa_command(args.model, args.host, args.port, auth_token=token), cwd=ROOT, env=env
+        ),
     ]
     stopping = False
 
@@ -97,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     base = f"http://{args.host}:{args.port}"
-    if wait_until_up(f"{base}/status", 180, processes):
+    if wait_until_up(f"{base}/", 180, processes):
         print(
             "\nThe Value of Co-Production assistant is running.\n"
             f"  Chat in the terminal:  make chat\n"

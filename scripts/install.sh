@@ -16,9 +16,13 @@ find_python() {
   return 1
 }
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then
-  rm -rf .venv
-  "$(find_python)" -m venv .venv
+# .venv may be a symlink to a cached environment (see .ci/run): create it where it points.
+target=.venv
+[ -L .venv ] && target=$(readlink -f .venv)
+if ! "$target/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then
+  rm -rf "$target"
+  mkdir -p "$(dirname "$target")"
+  "$(find_python)" -m venv "$target"
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
