@@ -61,6 +61,41 @@ def chosen_format(formats: list[Entry]) -> str | None:
     return None
 
 
+def entries_from(request: dict[str, str], catalogue: Catalogue) -> dict[str, list[Entry]]:
+    """Entries named by a ``{label: key}`` request (as in topics.yml), by label."""
+    found: dict[str, list[Entry]] = {}
+    for label, key in request.items():
+        entry = catalogue.resolve(label, key)
+        if entry:
+            found.setdefault(label, []).append(entry)
+    return found
+
+
+def show_links(
+    dispatcher: CollectingDispatcher,
+    found: dict[str, list[Entry]],
+    intent: str | None = None,
+    catalogue: Catalogue | None = None,
+) -> None:
+    """Answer a link request: named entries first, then a strand's formats, then a list."""
+    catalogue = catalogue or load_catalogue()
+    named = [e for label in ("story", "case_study", "resource") for e in found.get(label, [])]
+    if named:
+        dispatcher.utter_message(response="utter_link_intro")
+        for entry in named[:MAX_LINKS_PER_REPLY]:
+            dispatcher.utter_message(text=entry_message(entry))
+        return
+    formats = found.get("format", [])
+    if found.get("strand"):
+        for strand in found["strand"][:MAX_LINKS_PER_REPLY]:
+            ActionShowLinks._strand(dispatcher, catalogue, strand, formats)
+        return
+    if formats:
+        ActionShowLinks._ask_strand(dispatcher, catalogue, formats)
+        return
+    ActionShowLinks._choose(dispatcher, catalogue, intent)
+
+
 class ActionShowLinks(Action):
     def name(self) -> str:
         return "action_show_links"
@@ -72,25 +107,8 @@ class ActionShowLinks(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         catalogue = load_catalogue()
-        found = requested_entries(tracker, catalogue)
-        named = [
-            entry for label in ("story", "case_study", "resource") for entry in found.get(label, [])
-        ]
-        if named:
-            dispatcher.utter_message(response="utter_link_intro")
-            for entry in named[:MAX_LINKS_PER_REPLY]:
-                dispatcher.utter_message(text=entry_message(entry))
-            return []
-        formats = found.get("format", [])
-        if found.get("strand"):
-            for strand in found["strand"][:MAX_LINKS_PER_REPLY]:
-                self._strand(dispatcher, catalogue, strand, formats)
-            return []
-        if formats:
-            self._ask_strand(dispatcher, catalogue, formats)
-            return []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        self._choose(dispatcher, catalogue, intent)
+        show_links(dispatcher, requested_entries(tracker, catalogue), intent, catalogue)
         return []
 
     @staticmethod

@@ -1,6 +1,6 @@
 """Held-out NLU evaluation: topic accuracy, off-topic rejection and the worst confusions.
 
-The held-out file (``tests/heldout/nlu.yml``) is written separately from the
+The held-out files (``tests/heldout/*.yml``) is written separately from the
 training data and never trained on; this script refuses to run if any of its
 sentences also appears in ``data/``. ``--check`` exits non-zero below the
 targets (95% topic accuracy, 90% of off-topic questions declined).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-HELDOUT = Path("tests/heldout/nlu.yml")
+HELDOUT = Path("tests/heldout")
 TRAINING_DIR = Path("data/nlu")
 DECLINED = {"out_of_scope", "nlu_fallback"}
 TARGET_ACCURACY = 0.95
@@ -43,8 +43,14 @@ def read_examples(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
+def examples_in(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs from one NLU file or every ``*.yml`` file in a folder."""
+    paths = sorted(path.glob("*.yml")) if path.is_dir() else [path]
+    return [pair for p in paths for pair in read_examples(p)]
+
+
 def training_examples(directory: Path = TRAINING_DIR) -> list[tuple[str, str]]:
-    return [pair for path in sorted(directory.glob("*.yml")) for pair in read_examples(path)]
+    return examples_in(directory)
 
 
 def leaked(heldout: list[tuple[str, str]], training: list[tuple[str, str]]) -> list[str]:
@@ -157,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail below the targets")
     args = parser.parse_args(argv)
 
-    heldout = read_examples(args.heldout)
+    heldout = examples_in(args.heldout)
     overlap = leaked(heldout, training_examples())
     if overlap:
         print("Held-out sentences also in the training data:", *overlap, sep="\n  ")

@@ -7,16 +7,26 @@ from collections import Counter
 from urllib.parse import urlparse
 
 from actions.catalogue import SECTION_LABELS, load_catalogue
-from bot.evaluate import HELDOUT, leaked, read_examples, training_examples
+from actions.topics import load_topics
+from bot.evaluate import HELDOUT, examples_in, leaked, training_examples
 
 BASIC_INTENTS = {"greet", "goodbye", "thanks", "help", "bot_challenge", "out_of_scope"}
+TOUR_INTENTS = {"tour_start", "tour_next", "tour_back", "tour_skip", "tour_stop", "tour_resume"}
+FOLLOWUP_INTENTS = {"tell_more", "ask_example", "ask_source"}
 LINK_INTENTS = {"ask_link"}
+LISTING_TOPICS = {"case_studies", "personal_stories"}  # answered by a response + the links
 ALLOWED_HOSTS = {"www.coproductioncollective.co.uk", "twitter.com"}
 MIN_EXAMPLES = 15
 
 
 def content_intents(domain: dict) -> list[str]:
-    return [i for i in domain["intents"] if i not in BASIC_INTENTS | LINK_INTENTS]
+    """Topics answered by their own response alone (one rule: intent -> utter_<intent>)."""
+    return [i for i in load_topics() if i not in LISTING_TOPICS]
+
+
+def test_every_intent_is_a_topic_or_a_known_kind(domain: dict) -> None:
+    known = set(load_topics()) | BASIC_INTENTS | TOUR_INTENTS | FOLLOWUP_INTENTS | LINK_INTENTS
+    assert set(domain["intents"]) == known
 
 
 def response_texts(domain: dict) -> dict[str, str]:
@@ -42,7 +52,7 @@ def test_no_training_example_is_given_two_intents() -> None:
 
 
 def test_heldout_covers_every_intent_and_is_never_trained_on(domain: dict) -> None:
-    heldout = read_examples(HELDOUT)
+    heldout = examples_in(HELDOUT)
     counts = Counter(intent for _, intent in heldout)
     assert set(counts) == set(domain["intents"])
     assert min(counts.values()) >= 8
@@ -60,6 +70,18 @@ def test_every_content_intent_has_an_answer_and_a_rule(domain: dict, rules: list
         assert intent in answered, f"no rule answers {intent}"
     for intent in content_intents(domain):
         assert answered[intent] == f"utter_{intent}"
+    for intent in LISTING_TOPICS:
+        assert answered[intent] == f"utter_{intent}"
+
+
+def test_every_answer_mid_tour_offers_to_continue(rules: list[dict]) -> None:
+    offered = {
+        rule["steps"][0]["intent"]
+        for rule in rules
+        if rule.get("condition") == [{"slot_was_set": [{"tour_active": True}]}]
+        and rule["steps"][-1] == {"action": "utter_tour_offer_continue"}
+    }
+    assert offered == set(load_topics()) | LINK_INTENTS | FOLLOWUP_INTENTS
 
 
 def test_rules_name_only_known_responses_and_actions(domain: dict, rules: list[dict]) -> None:
@@ -72,7 +94,7 @@ def test_rules_name_only_known_responses_and_actions(domain: dict, rules: list[d
 
 def test_every_content_answer_names_its_source_section(domain: dict) -> None:
     texts = response_texts(domain)
-    for intent in content_intents(domain):
+    for intent in load_topics():
         last_line = texts[f"utter_{intent}"].strip().splitlines()[-1]
         assert re.match(r"^From: \*.+\*", last_line), f"utter_{intent}: {last_line!r}"
 

@@ -1,0 +1,220 @@
+"""Unit tests of the walkthrough, follow-up and miss actions (rasa_sdk dispatcher and tracker)."""
+
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.followup import ActionFollowup
+from actions.misses import ActionHandleMiss
+from actions.topics import load_topics, load_tour
+from actions.tour import ActionTour
+from tests.conftest import ROOT
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+TOUR = load_tour()
+LAST = len(TOUR.steps) - 1
+
+
+def tracker(intent: str, slots: dict[str, Any] | None = None, ranking=None) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots=slots or {},
+        latest_message={
+            "text": "",
+            "intent": {"name": intent},
+            "intent_ranking": ranking or [],
+            "entities": [],
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action, t: Tracker) -> tuple[list[dict], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, DOMAIN)
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def in_tour(step: int, active: bool = True) -> dict[str, Any]:
+    return {"tour_step": TOUR.steps[step].id, "tour_active": active}
+
+
+# ---------- the walkthrough ----------
+
+
+def test_start_shows_step_one_with_its_position_and_controls() -> None:
+    messages, slots = run(ActionTour(), tracker("tour_start"))
+    assert messages[0]["response"] == "utter_tour_welcome"
+    step = messages[1]
+    assert step["text"].startswith(f"**Step 1 of {len(TOUR.steps)}: What co-production is**")
+    assert "equal partnership" in step["text"]
+    payloads = [b["payload"] for b in step["buttons"]]
+    assert payloads == ["/tour_next", "/tour_skip", "/tour_stop", "/tell_more"]
+    assert slots == {
+        "tour_step": "what",
+        "tour_active": True,
+        "last_topic": "tour:define_coproduction",
+    }
+
+
+def test_next_back_and_skip_move_through_the_steps() -> None:
+    _, slots = run(ActionTour(), tracker("tour_next", in_tour(0)))
+    assert slots["tour_step"] == TOUR.steps[1].id
+    _, slots = run(ActionTour(), tracker("tour_back", in_tour(2)))
+    assert slots["tour_step"] == TOUR.steps[1].id
+    _, slots = run(ActionTour(), tracker("tour_skip", in_tour(0)))
+    assert slots["tour_step"] == "value_outcomes"  # first step of the next section
+
+
+def test_back_at_step_one_says_so_and_stays() -> None:
+    messages, slots = run(ActionTour(), tracker("tour_back", in_tour(0)))
+    assert messages[0]["response"] == "utter_tour_first_step"
+    assert slots["tour_step"] == TOUR.steps[0].id
+    assert "Step 1 of" in messages[1]["text"]
+
+
+def test_next_at_the_last_step_ends_with_a_recap() -> None:
+    messages, slots = run(ActionTour(), tracker("tour_next", in_tour(LAST)))
+    assert [m["response"] for m in messages] == ["utter_tour_end"]
+    assert slots == {"tour_step": None, "tour_active": False, "last_topic": None}
+
+
+def test_skip_in_the_last_section_ends_the_tour() -> None:
+    messages, _ = run(ActionTour(), tracker("tour_skip", in_tour(LAST - 1)))
+    assert messages[-1]["response"] == "utter_tour_end"
+
+
+def test_stop_keeps_the_position_and_resume_returns_to_it() -> None:
+    messages, slots = run(ActionTour(), tracker("tour_stop", in_tour(5)))
+    assert messages[0]["response"] == "utter_tour_stopped"
+    assert slots == {"tour_active": False}
+    messages, slots = run(ActionTour(), tracker("tour_resume", in_tour(5, active=False)))
+    assert f"Step 6 of {len(TOUR.steps)}" in messages[0]["text"]
+    assert slots["tour_active"] is True
+
+
+@pytest.mark.parametrize("intent", ["tour_next", "tour_back", "tour_skip"])
+def test_controls_while_paused_resume_at_the_same_step(intent: str) -> None:
+    _, slots = run(ActionTour(), tracker(intent, in_tour(4, active=False)))
+    assert slots["tour_step"] == TOUR.steps[4].id
+
+
+def test_an_unknown_step_after_content_changed_restarts_the_tour() -> None:
+    messages, slots = run(
+        ActionTour(), tracker("tour_resume", {"tour_step": "gone", "tour_active": True})
+    )
+    assert messages[0]["response"] == "utter_tour_changed"
+    assert slots["tour_step"] == TOUR.steps[0].id
+
+
+def test_every_tour_step_names_a_response_and_a_topic_that_exist() -> None:
+    topics = load_topics()
+    for step in TOUR.steps:
+        assert step.response in DOMAIN["responses"], step
+        assert step.topic in topics, step
+    assert len({s.id for s in TOUR.steps}) == len(TOUR.steps)
+
+
+# ---------- follow-ups ----------
+
+
+def test_tell_more_after_a_tour_step_gives_the_full_answer() -> None:
+    messages, slots = run(
+        ActionFollowup(), tracker("tell_more", {"last_topic": "tour:value_efficiency"})
+    )
+    assert messages[0]["response"] == "utter_value_efficiency"
+    assert slots == {"last_topic": "value_efficiency"}
+
+
+def test_tell_more_after_an_answer_goes_deeper() -> None:
+    messages, slots = run(
+        ActionFollowup(), tracker("tell_more", {"last_topic": "evidence_surveys"})
+    )
+    assert messages[0]["response"] == "utter_survey_responses"
+    assert slots == {"last_topic": "survey_responses"}
+
+
+def test_an_example_of_a_value_is_its_personal_story() -> None:
+    messages, _ = run(ActionFollowup(), tracker("ask_example", {"last_topic": "value_connection"}))
+    assert "Shahid's story" in messages[1]["text"]
+
+
+def test_an_example_without_a_story_offers_the_case_studies() -> None:
+    messages, _ = run(ActionFollowup(), tracker("ask_example", {"last_topic": "evidence_pilots"}))
+    assert messages[0]["response"] == "utter_case_studies"
+    assert len(messages[1]["buttons"]) == 3
+
+
+def test_source_names_the_answers_section_and_the_summary_link() -> None:
+    messages, _ = run(ActionFollowup(), tracker("ask_source", {"last_topic": "survey_responses"}))
+    assert messages[0]["response"] == "utter_source"
+    assert messages[0]["section"] == "*Section 2 › Our Evidence Base › 573 online surveys*"
+    assert "coproductioncollective.co.uk" in messages[1]["text"]
+
+
+def test_a_follow_up_with_no_earlier_answer_offers_topics() -> None:
+    messages, slots = run(ActionFollowup(), tracker("tell_more"))
+    assert messages[0]["response"] == "utter_followup_no_topic"
+    assert messages[0]["buttons"] and slots == {}
+
+
+def test_every_topic_follow_up_points_at_something_real() -> None:
+    from actions.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    for topic in load_topics().values():
+        assert f"utter_{topic.name}" in DOMAIN["responses"]
+        for target in (topic.more, topic.example):
+            for label, key in target.items():
+                if label == "topic":
+                    assert key in load_topics()
+                else:
+                    assert catalogue.resolve(label, key), (topic.name, target)
+
+
+# ---------- misses ----------
+
+
+def ranking(*pairs: tuple[str, float]) -> list[dict]:
+    return [{"name": n, "confidence": c} for n, c in pairs]
+
+
+def test_two_close_topics_get_a_did_you_mean_with_both_and_something_else() -> None:
+    t = tracker(
+        "nlu_fallback",
+        ranking=ranking(
+            ("nlu_fallback", 0.5), ("evidence_surveys", 0.34), ("survey_responses", 0.3)
+        ),
+    )
+    messages, slots = run(ActionHandleMiss(), t)
+    assert messages[0]["response"] == "utter_did_you_mean"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/evidence_surveys",
+        "/survey_responses",
+        "/help",
+    ]
+    assert slots == {}
+
+
+def test_an_unsure_message_with_no_close_pair_is_a_miss() -> None:
+    t = tracker(
+        "nlu_fallback", ranking=ranking(("nlu_fallback", 0.5), ("contact", 0.2), ("caveats", 0.05))
+    )
+    messages, slots = run(ActionHandleMiss(), t)
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert slots == {"miss_count": 1}
+
+
+def test_the_third_miss_in_a_row_offers_the_human_contact() -> None:
+    messages, slots = run(ActionHandleMiss(), tracker("out_of_scope", {"miss_count": 1}))
+    assert messages[0]["response"] == "utter_out_of_scope" and slots == {"miss_count": 2}
+    messages, slots = run(ActionHandleMiss(), tracker("out_of_scope", {"miss_count": 2}))
+    assert [m["response"] for m in messages] == ["utter_handoff", "utter_contact"]
+    assert slots == {"miss_count": 0}
