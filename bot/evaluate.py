@@ -112,9 +112,20 @@ class Report:
         }
 
 
+def quiet_rasa() -> None:
+    """Rasa logs every parse at debug level through structlog: keep the report readable."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.getLogger().setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 async def evaluate(model: Path, examples: list[tuple[str, str]]) -> Report:
     from rasa.core.agent import Agent
 
+    quiet_rasa()
     agent = Agent.load(str(model))
     report = Report()
     for text, expected in examples:
