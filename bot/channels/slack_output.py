@@ -1,0 +1,46 @@
+"""The output channel Rasa answers through: one Slack message per bot message."""
+
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel
+
+from bot.channels.slack_api import SlackSender
+from bot.channels.slack_blocks import render_message
+
+
+class SlackOutput(OutputChannel):
+    """Posts each bot message with ``chat.postMessage`` to one channel (and thread)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "slack"
+
+    def __init__(self, sender: SlackSender, channel: str, thread_ts: str | None = None) -> None:
+        super().__init__()
+        self.sender, self.channel, self.thread_ts = sender, channel, thread_ts
+
+    async def _post(self, message: dict[str, Any]) -> None:
+        await self.sender.post_message(self.channel, {**message, "thread_ts": self.thread_ts})
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._post(render_message(text))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._post(render_message(text, buttons))
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._post(render_message(text, quick_replies))
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        block = {"type": "image", "image_url": image, "alt_text": image}
+        await self._post({"text": image, "blocks": [block]})
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """A custom payload goes to ``chat.postMessage`` as it is, in this conversation's place."""
+        await self._post({k: v for k, v in json_message.items() if k != "channel"})
