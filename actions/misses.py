@@ -26,9 +26,9 @@ def ambiguous_topics(tracker: Tracker) -> list[str]:
     if (message.get("intent") or {}).get("name") != "nlu_fallback":
         return []
     topics = load_topics()
-    ranked = [r for r in message.get("intent_ranking") or [] if r.get("name") in topics]
-    if len(ranked) < 2:
-        return []
+    ranked = [r for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    if len(ranked) < 2 or not all(r.get("name") in topics for r in ranked[:2]):
+        return []  # e.g. out_of_scope is one of the two: decline rather than guess
     first, second = ranked[0], ranked[1]
     if second["confidence"] < MIN_SECOND_CONFIDENCE:
         return []

@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if wait_until_up(f"{base}/", 180, processes):
         print(
             "\nThe Value of Co-Production assistant is running.\n"
+            f"  Web chat:              {base}/chat/\n"
             f"  Chat in the terminal:  make chat\n"
             f"  REST:                  curl -s {base}/webhooks/rest/webhook "
             "-H 'Content-Type: application/json' "

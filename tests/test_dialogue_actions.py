@@ -212,6 +212,16 @@ def test_an_unsure_message_with_no_close_pair_is_a_miss() -> None:
     assert slots == {"miss_count": 1}
 
 
+def test_when_off_topic_is_one_of_the_two_it_declines_instead_of_guessing() -> None:
+    t = tracker(
+        "nlu_fallback",
+        ranking=ranking(("nlu_fallback", 0.25), ("out_of_scope", 0.24), ("project_aim", 0.24)),
+    )
+    messages, slots = run(ActionHandleMiss(), t)
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert slots == {"miss_count": 1}
+
+
 def test_the_third_miss_in_a_row_offers_the_human_contact() -> None:
     messages, slots = run(ActionHandleMiss(), tracker("out_of_scope", {"miss_count": 1}))
     assert messages[0]["response"] == "utter_out_of_scope" and slots == {"miss_count": 2}
