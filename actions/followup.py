@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import load_catalogue
 from actions.links import entries_from, entry_message, show_links
-from actions.responses import source_of
+from actions.responses import latest_intent, source_of
 from actions.topics import load_topics
 
 TOUR_PREFIX = "tour:"
@@ -49,7 +49,7 @@ class ActionFollowup(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         last = tracker.get_slot("last_topic") or ""
         brief = last.startswith(TOUR_PREFIX)
         topic = load_topics().get(last.removeprefix(TOUR_PREFIX))

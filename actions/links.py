@@ -15,6 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import Catalogue, Entry, load_catalogue
+from actions.responses import latest_intent
 
 MAX_LINKS_PER_REPLY = 3
 # Formats in order of preference when a message names several ("full video report").
@@ -107,7 +108,7 @@ class ActionShowLinks(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         catalogue = load_catalogue()
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         show_links(dispatcher, requested_entries(tracker, catalogue), intent, catalogue)
         return []
 

@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.responses import latest_intent
 from actions.topics import load_topics
 
 MISSES_BEFORE_HANDOFF = 3
@@ -23,7 +24,7 @@ MAX_CONFIDENCE_GAP = 0.2
 def ambiguous_topics(tracker: Tracker) -> list[str]:
     """The two topics NLU could not choose between, or [] when it was not that kind of miss."""
     message = tracker.latest_message
-    if (message.get("intent") or {}).get("name") != "nlu_fallback":
+    if latest_intent(tracker) != "nlu_fallback":
         return []
     topics = load_topics()
     ranked = [r for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]

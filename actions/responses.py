@@ -1,7 +1,10 @@
-"""Reading response texts from the domain an action receives (the words stay in domain.yml)."""
+"""What actions read: response texts from the domain (the words stay in domain.yml) and the
+latest message's intent."""
 
 import re
 from typing import Any
+
+from rasa_sdk import Tracker
 
 SOURCE_LINE = re.compile(r"^From: (.+)$", re.MULTILINE)
 
@@ -16,3 +19,8 @@ def source_of(domain: dict[str, Any], name: str) -> str | None:
     text = response_text(domain, name) or ""
     found = SOURCE_LINE.findall(text)
     return found[-1].strip() if found else None
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent of the latest message, as NLU or a button payload gave it."""
+    return (tracker.latest_message.get("intent") or {}).get("name")

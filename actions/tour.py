@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.responses import response_text
+from actions.responses import latest_intent, response_text
 from actions.topics import Tour, load_tour
 
 CONTROL_PAYLOADS = {
@@ -64,7 +64,7 @@ class ActionTour(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         tour = load_tour()
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        intent = latest_intent(tracker) or ""
         step_id = tracker.get_slot("tour_step")
         active = bool(tracker.get_slot("tour_active"))
         index = tour.index_of(step_id)
