@@ -6,6 +6,8 @@ RASA := $(VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# OpenMP threads (the e5 engine) must sleep, not spin, while waiting: see bot/nlu/e5_featurizer.py
+export OMP_WAIT_POLICY := PASSIVE
 export PYTHONPATH := $(CURDIR)
 
 INSTALLED := $(VENV)/.installed
@@ -50,6 +52,15 @@ chat: $(INSTALLED)
 ## test: data validation, pytest (unit, content, integration), conversation tests, held-out accuracy
 test: validate unit conversations heldout
 
+## test-all: `make test`, then scale-out for real: PostgreSQL and Redis (Debian packages,
+## started as local processes) shared by two Rasa instances; nginx checks deploy/'s config
+.PHONY: test-all scale-deps
+test-all: scale-deps test
+	COPRO_SCALE_TESTS=1 $(PY) -m pytest -q -m scale tests/scale
+
+scale-deps:
+	bash scripts/install-scale-deps.sh
+
 # Warnings are not fatal: responses sent only by custom actions are reported as "unused".
 validate: $(MODEL)
 	$(RASA) data validate
@@ -65,6 +76,17 @@ conversations: $(MODEL)
 
 heldout: $(MODEL)
 	$(PY) -m bot.evaluate --model $(MODEL) --check --min-accuracy $(MIN_ACCURACY) --min-rejection $(MIN_REJECTION)
+
+## evaluate: answer quality, ours vs Rasa's default pipeline -> reports/evaluation.md
+## (cross-validation, held-out set, conversation tests, end-to-end over REST)
+.PHONY: evaluate bench
+evaluate: $(MODEL)
+	$(PY) -m bot.evaluation.evaluate $(EVALUATE_ARGS)
+
+## bench: latency, throughput, memory, training time, 50x20 load test -> reports/benchmark.md
+## (Locust in var/venv-bench from requirements-bench.txt; not part of `make test`)
+bench: $(INSTALLED) $(SPACY_MODEL)
+	$(PY) -m bot.evaluation.bench $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
