@@ -16,7 +16,9 @@ from actions.responses import latest_intent
 from actions.topics import load_topics
 
 MISSES_BEFORE_HANDOFF = 3
-# Offer two topics only when both are plausible and close to each other.
+# Offer two topics only when NLU was unsure because they were close, not because it was
+# unsure of everything: the first must reach the FallbackClassifier threshold (config.yml).
+MIN_FIRST_CONFIDENCE = 0.3
 MIN_SECOND_CONFIDENCE = 0.15
 MAX_CONFIDENCE_GAP = 0.2
 
@@ -31,7 +33,7 @@ def ambiguous_topics(tracker: Tracker) -> list[str]:
     if len(ranked) < 2 or not all(r.get("name") in topics for r in ranked[:2]):
         return []  # e.g. out_of_scope is one of the two: decline rather than guess
     first, second = ranked[0], ranked[1]
-    if second["confidence"] < MIN_SECOND_CONFIDENCE:
+    if first["confidence"] < MIN_FIRST_CONFIDENCE or second["confidence"] < MIN_SECOND_CONFIDENCE:
         return []
     if first["confidence"] - second["confidence"] > MAX_CONFIDENCE_GAP:
         return []

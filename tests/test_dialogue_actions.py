@@ -212,6 +212,15 @@ def test_an_unsure_message_with_no_close_pair_is_a_miss() -> None:
     assert slots == {"miss_count": 1}
 
 
+def test_when_nlu_is_unsure_of_everything_it_declines_instead_of_guessing() -> None:
+    t = tracker(
+        "nlu_fallback",
+        ranking=ranking(("nlu_fallback", 0.3), ("values_list", 0.26), ("project_aim", 0.22)),
+    )
+    messages, _ = run(ActionHandleMiss(), t)
+    assert messages[0]["response"] == "utter_out_of_scope"
+
+
 def test_when_off_topic_is_one_of_the_two_it_declines_instead_of_guessing() -> None:
     t = tracker(
         "nlu_fallback",
