@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import MAX_MESSAGE_CHARS, clean_message, domain_text, valid_sender
+from bot.store_health import store_unavailable, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,10 @@ class ValidatingRestInput(RestInput):
             cleaned = clean_message(message)
             if not cleaned.text:
                 return _error(400, domain_text(request.app, "utter_empty_message"))
+            agent = getattr(request.app.ctx, "agent", None)
+            reason = await store_unavailable(agent)
+            if reason:
+                return unavailable_response(reason)
             collector = CollectingOutputChannel()
             if cleaned.truncated:
                 note = domain_text(
@@ -83,6 +88,9 @@ class ValidatingRestInput(RestInput):
                 await on_new_message(user_message)
             except Exception:  # the conversation is kept; the client gets what was said so far
                 logger.exception("Handling a REST message failed")
+            reason = await store_unavailable(agent)
+            if reason:  # lost mid-turn: Rasa kept the turn in memory only
+                return unavailable_response(reason)
             return response.json(collector.messages)
 
         return webhook

@@ -1,0 +1,131 @@
+"""Real servers for tests that stop, restart and share them: the action server, Rasa
+instances with their own endpoints file, and small HTTP helpers. Every wait is bounded."""
+
+import json
+import socket
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.launcher import ROOT, action_command, rasa_command, server_env, stop, wait_until_up
+
+MODEL = ROOT / "models" / "assistant.tar.gz"
+FAULT_NLG = "nlg:\n  type: bot.fault_nlg.FaultTolerantNLG\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sqlite_endpoints(action_port: int, tracker_db: Path) -> str:
+    return (
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+        f"{FAULT_NLG}"
+    )
+
+
+@dataclass
+class Server:
+    """One server process, started and stopped on demand, with its log kept in ``log``."""
+
+    command: list[str]
+    health_url: str
+    log: Path
+    env: dict[str, str] = field(default_factory=server_env)
+    process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 240) -> "Server":
+        self.launch()
+        self.wait_until_up(timeout)
+        return self
+
+    def launch(self) -> None:
+        with open(self.log, "a") as handle:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
+            )
+
+    def wait_until_up(self, timeout: float = 240) -> None:
+        if not self.process or not wait_until_up(self.health_url, timeout, [self.process]):
+            self.stop()
+            raise RuntimeError(f"{self.command[:3]} did not start:\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.process:
+            stop([self.process])
+            self.process = None
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+def action_server(work: Path, port: int) -> Server:
+    return Server(action_command(port), f"http://127.0.0.1:{port}/health", work / "actions.log")
+
+
+def rasa_server(
+    work: Path,
+    port: int,
+    endpoints: Path,
+    name: str = "rasa",
+    cors: list[str] | None = None,
+    **env: str,
+) -> Server:
+    command = rasa_command(str(MODEL), "127.0.0.1", port, str(endpoints), cors=cors)
+    return Server(
+        command, f"http://127.0.0.1:{port}/status", work / f"{name}.log", server_env() | env
+    )
+
+
+@dataclass
+class Reply:
+    status: int
+    body: object
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self.body, list):
+            return ""
+        return "\n".join(m.get("text") or "" for m in self.body)
+
+
+def say(base_url: str, sender: str, message: str, timeout: float = 120) -> Reply:
+    data = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/webhooks/rest/webhook", data=data, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return Reply(reply.status, json.loads(reply.read() or b"null"))
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return Reply(error.code, json.loads(raw))
+        except ValueError:
+            return Reply(error.code, raw.decode("utf-8", "replace"))
+
+
+def allowed_origin(base_url: str, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin a browser preflight from ``origin`` gets."""
+    request = urllib.request.Request(
+        f"{base_url}/webhooks/rest/webhook",
+        method="OPTIONS",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return reply.headers.get("Access-Control-Allow-Origin")
+
+
+def tracker(base_url: str, sender: str) -> dict:
+    url = f"{base_url}/conversations/{sender}/tracker"
+    with urllib.request.urlopen(url, timeout=60) as reply:
+        return json.loads(reply.read())
+
+
+def user_texts(events: list[dict]) -> list[str]:
+    return [e.get("text") for e in events if e.get("event") == "user"]
