@@ -8,6 +8,7 @@ import argparse
 import ipaddress
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -106,6 +107,13 @@ def is_loopback(host: str) -> bool:
 
 def action_command(port: int) -> list[str]:
     return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface (for test and benchmark servers)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until_up(url: str, timeout: float, processes: list[subprocess.Popen]) -> bool:

@@ -2,7 +2,6 @@
 with a tracker store in a temporary SQLite file."""
 
 import json
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -11,15 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import ROOT, action_command, rasa_command, server_env, stop, wait_until_up
+from bot.launcher import (
+    ROOT,
+    action_command,
+    free_port,
+    rasa_command,
+    server_env,
+    stop,
+    wait_until_up,
+)
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -2,23 +2,23 @@
 instances with their own endpoints file, and small HTTP helpers. Every wait is bounded."""
 
 import json
-import socket
 import subprocess
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.launcher import ROOT, action_command, rasa_command, server_env, stop, wait_until_up
+from bot.launcher import (
+    ROOT,
+    action_command,
+    rasa_command,
+    server_env,
+    stop,
+    wait_until_up,
+)
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 FAULT_NLG = "nlg:\n  type: bot.fault_nlg.FaultTolerantNLG\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sqlite_endpoints(action_port: int, tracker_db: Path) -> str:

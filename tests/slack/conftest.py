@@ -2,7 +2,6 @@
 pointed at it (once per test session, on free ports, tracker in a temporary SQLite file)."""
 
 import json
-import socket
 import subprocess
 import time
 import urllib.request
@@ -12,18 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import ROOT, action_command, rasa_command, server_env, stop, wait_until_up
+from bot.launcher import (
+    ROOT,
+    action_command,
+    free_port,
+    rasa_command,
+    server_env,
+    stop,
+    wait_until_up,
+)
 from tests.slack.fake_slack import FakeSlackApi, SlackClient
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 SIGNING_SECRET = "test-signing-secret-8f14e45fceea167a"
 BOT_TOKEN = "xoxb-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
