@@ -16,12 +16,12 @@ from rasa.shared.exceptions import RasaException
 
 from bot import fault_nlg
 from bot.fault_nlg import DEFAULT_UNAVAILABLE_TEXT, FaultTolerantNLG, install_action_failure_hook
+from bot.launcher import free_port
 from bot.store_health import store_unavailable, unavailable_response
 from tests.scale.servers import (
     MODEL,
     action_server,
     allowed_origin,
-    free_port,
     rasa_server,
     say,
     sqlite_endpoints,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.launcher import free_port
 from tests.scale.servers import (
     MODEL,
     action_server,
-    free_port,
     rasa_server,
     say,
     sqlite_endpoints,

@@ -1,0 +1,134 @@
+"""Fast checks of the report code behind `make evaluate` and `make bench` (no servers)."""
+
+from pathlib import Path
+
+import yaml
+
+from bot.evaluation import bench_report, evaluation_report, metrics
+from bot.evaluation.e2e import first_action, rule_actions
+from bot.evaluation.training_bench import EDIT_NOTE, edit_one_response
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ROWS = [
+    {"text": "a", "expected": "x", "predicted": "x", "confidence": 0.9},
+    {"text": "b", "expected": "x", "predicted": "y", "confidence": 0.6},
+    {"text": "c", "expected": "out_of_scope", "predicted": "nlu_fallback", "confidence": 0.2},
+    {"text": "d", "expected": "out_of_scope", "predicted": "x", "confidence": 0.7},
+]
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert metrics.percentile(values, 0.5) == 50
+    assert metrics.percentile(values, 0.95) == 95
+    assert metrics.percentile(values, 0.99) == 99
+    assert metrics.percentile([7], 0.99) == 7
+    assert metrics.percentile([], 0.5) is None
+
+
+def test_declined_off_topic_counts_as_right():
+    assert metrics.is_right("out_of_scope", "nlu_fallback")
+    assert metrics.is_right("out_of_scope", "out_of_scope")
+    assert not metrics.is_right("x", "nlu_fallback")
+    assert metrics.per_topic(ROWS) == {"out_of_scope": (1, 2), "x": (1, 2)}
+
+
+def test_confusion_matrix_counts_every_row_once():
+    labels, counts = metrics.confusion(ROWS)
+    assert labels == ["out_of_scope", "x", "y"]
+    assert sum(map(sum, counts)) == len(ROWS)
+    assert counts[labels.index("out_of_scope")][labels.index("out_of_scope")] == 1
+    assert counts[labels.index("x")][labels.index("y")] == 1
+    assert metrics.worst_confusions(ROWS) == [("x", "y", 1), ("out_of_scope", "x", 1)]
+
+
+def test_table_and_ratio_formatting():
+    text = metrics.table(["a", "b"], [[1.234, None], ["p|q", 2]])
+    assert text.splitlines() == ["| a | b |", "|---|---|", "| 1.23 | – |", "| p\\|q | 2 |"]
+    assert metrics.ratio(50, 100) == "0.50×"
+    assert metrics.ratio(1, 0) == "–"
+    assert metrics.pct(0.5) == "50.0%"
+
+
+def test_response_only_edit_changes_one_response(tmp_path):
+    target = tmp_path / "domain.yml"
+    edit_one_response(ROOT / "domain.yml", target)
+    before = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    after = yaml.safe_load(target.read_text(encoding="utf-8"))
+    changed = [
+        name
+        for name in before["responses"]
+        if before["responses"][name] != after["responses"][name]
+    ]
+    assert len(changed) == 1
+    assert after["responses"][changed[0]][0]["text"].startswith(EDIT_NOTE)
+    assert {k: v for k, v in before.items() if k != "responses"} == {
+        k: v for k, v in after.items() if k != "responses"
+    }
+
+
+def test_rule_actions_and_tracker_reading():
+    actions = rule_actions()
+    assert actions["greet"].startswith("utter_") or actions["greet"].startswith("action_")
+    tracker = {
+        "events": [
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "parse_data": {"intent": {"name": "greet"}}},
+            {"event": "action", "name": "utter_greet"},
+            {"event": "action", "name": "action_listen"},
+        ]
+    }
+    assert first_action(tracker) == ("greet", "utter_greet")
+    assert first_action({"events": []}) == (None, None)
+
+
+def test_reports_render_from_minimal_results():
+    pipeline = {
+        "title": "ours",
+        "rows": ROWS,
+        "heldout": {"topic_accuracy": 0.5, "offtopic_rejection": 0.5, "median_parse_ms": 3.0},
+        "cross_validation": {"skipped": "opt-in"},
+        "conversations": [
+            {"file": "t.yml", "stories": 2, "failed": 0, "failed_names": [], "exit": 0}
+        ],
+        "e2e": {
+            "messages": 4,
+            "errors": 0,
+            "topic_right": 0.5,
+            "offtopic_declined": 0.5,
+            "p50_ms": 10.0,
+            "p95_ms": 20.0,
+            "wrong": [],
+        },
+        "confusion_png": "c.png",
+    }
+    results = {
+        "date": "2026-01-01",
+        "commit": "abc",
+        "seconds": 1.0,
+        "folds": 3,
+        "heldout_examples": 4,
+        "heldout_topic": 2,
+        "heldout_offtopic": 2,
+        "notes": "-",
+        "confidence_png": "h.png",
+        "pipelines": {"ours": pipeline},
+    }
+    text = evaluation_report.render(results)
+    assert "| held-out topic accuracy | 50.0% |" in text
+    assert "![ours: confusion matrix](c.png)" in text
+
+    run = {"channel": "rest", "users": 8, "p50_ms": 20.0, "p95_ms": 40.0, "p99_ms": 60.0}
+    run |= {"throughput": 70.0, "errors": 0}
+    bench = {
+        "date": "2026-01-01",
+        "commit": "abc",
+        "seconds": 1.0,
+        "duration": 15,
+        "latency_png": "l.png",
+        "pipelines": {"ours": {"runs": [run], "training": {"first_seconds": 20.0}}},
+    }
+    text = bench_report.render(bench)
+    assert "| p95 latency at 8 conversations, rest (ms) | 40 | – | – | ≤ 100 | yes |" in text
+    assert bench_report.latency_points(bench) == {"ours rest": [(8, 20.0, 40.0)]}
