@@ -1,0 +1,213 @@
+"""``make bench``: speed, memory, training time and load, ours vs Rasa's default pipeline.
+
+Starts the assistant on its embedded defaults (SQLite tracker store, in-memory lock store)
+with ``bot.evaluation.servers`` on free loopback ports, drives it with Locust
+(``bot/evaluation/load.py`` in its own venv, ``requirements-bench.txt``) over REST and
+socket.io, and writes ``reports/benchmark.md`` with a latency-vs-concurrency PNG.
+Targets are reported, never asserted.
+"""
+
+import argparse
+import hashlib
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from bot import evaluate as heldout
+from bot.evaluation import bench_report, plots
+from bot.evaluation.common import PIPELINES, REPORTS, ROOT, Pipeline, capped_default, relative
+from bot.evaluation.evaluate import commit
+from bot.evaluation.servers import Running, assistant
+from bot.evaluation.training_bench import training_times
+
+WORK = ROOT / "var" / "bench"
+BENCH_VENV = ROOT / "var" / "venv-bench"
+REQUIREMENTS = ROOT / "requirements-bench.txt"
+LOAD = ROOT / "bot" / "evaluation" / "load.py"
+LEVELS = (1, 8, 32)
+CHANNELS = ("rest", "socketio")
+
+
+def bench_python() -> Path:
+    """The bench venv's interpreter; (re)created when requirements-bench.txt changes."""
+    python = BENCH_VENV / "bin" / "python"
+    stamp = BENCH_VENV / ".requirements.sha256"
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == digest:
+        return python
+    print("Creating the bench venv (Locust) in var/venv-bench ...", flush=True)
+    subprocess.check_call([sys.executable, "-m", "venv", "--clear", str(BENCH_VENV)])
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.check_call([*pip, "-r", str(REQUIREMENTS)])
+    stamp.write_text(digest)
+    return python
+
+
+def load(python: Path, server: Running, channel: str, users: int, **options: object) -> dict:
+    command = [str(python), str(LOAD), "--host", server.base_url, "--channel", channel]
+    command += ["--users", str(users), "--messages", str(WORK / "messages.json")]
+    for key, value in options.items():
+        command += [f"--{key.replace('_', '-')}", str(value)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"load run failed: {out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def stored_user_messages(db: Path, senders: list[str]) -> dict[str, int]:
+    """User messages per conversation, read straight from the SQLite tracker store."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT sender_id, COUNT(*) FROM events WHERE type_name = 'user' GROUP BY sender_id"
+        ).fetchall()
+    counts = dict(rows)
+    return {sender: counts.get(sender, 0) for sender in senders}
+
+
+def load_test_50x20(python: Path, server: Running) -> dict:
+    """Issue 7: 50 concurrent conversations x 20 messages, no error, every message stored."""
+    result = load(python, server, "rest", 50, per_user=20, prefix="load50x20", timeout=600)
+    senders = result.pop("senders")
+    in_db = stored_user_messages(server.tracker_db, senders)
+    via_api = {}
+    for sender in senders:
+        events = server.tracker(sender).get("events") or []
+        via_api[sender] = sum(e.get("event") == "user" for e in events)
+    result["conversations"] = len(senders)
+    result["stored_in_db"] = sum(in_db.values())
+    result["stored_via_api"] = sum(via_api.values())
+    result["short_conversations"] = sorted(s for s, n in in_db.items() if n != 20)
+    result["ok"] = (
+        result["errors"] == 0
+        and result["replies"] == 50 * 20
+        and result["stored_in_db"] == 50 * 20
+        and result["stored_via_api"] == 50 * 20
+    )
+    return result
+
+
+def bench_pipeline(
+    pipeline: Pipeline,
+    python: Path,
+    duration: float,
+    scratch: bool,
+    with_load_test: bool,
+    reuse_training: bool = False,
+) -> dict:
+    print(f"== {pipeline.title}: training", flush=True)
+    work = WORK / pipeline.key
+    result: dict = {"title": pipeline.title}
+    saved_training = work / "training.json"
+    if reuse_training and saved_training.exists():
+        result["training"] = json.loads(saved_training.read_text())
+        result["training"]["model"] = Path(result["training"]["model"])
+        result["training"]["reused"] = True
+    else:
+        result["training"] = training_times(pipeline, work, scratch)
+        result["training"]["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        saved_training.write_text(json.dumps(result["training"], default=str))
+    print(f"   {result['training']}", flush=True)
+    with assistant(result["training"]["model"], work / "servers") as server:
+        result["cold_start_s"] = round(server.cold_start_s, 1)
+        server.measure_memory("idle")
+        result["runs"] = []
+        for channel in CHANNELS:
+            for users in LEVELS:
+                run = load(python, server, channel, users, duration=duration)
+                run.pop("senders")
+                print(f"   {channel} x{users}: {run}", flush=True)
+                result["runs"].append(run)
+        server.measure_memory("after load")
+        if with_load_test:
+            print("   load test 50 x 20 ...", flush=True)
+            result["load_test"] = load_test_50x20(python, server)
+            print(f"   {result['load_test']}", flush=True)
+            server.measure_memory("after 50x20")
+        result["memory"] = server.memory
+    result["training"]["model"] = str(result["training"]["model"])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=float, default=15, help="seconds per load level")
+    parser.add_argument(
+        "--default-scratch",
+        action="store_true",
+        help="also train the default pipeline from an empty cache (many minutes)",
+    )
+    parser.add_argument(
+        "--default-scratch-seconds",
+        type=float,
+        help="a from-scratch training time of the default measured separately (reported)",
+    )
+    parser.add_argument("--only", choices=[p.key for p in PIPELINES])
+    parser.add_argument("--note", help="a sentence about this run's conditions, for the report")
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite the report from saved results"
+    )
+    parser.add_argument(
+        "--reuse-training",
+        action="store_true",
+        help="take the training figures and models of the last run (var/bench/*/training.json)",
+    )
+    parser.add_argument(
+        "--default-epochs", type=int, help="cap the default pipeline's epochs (time; reported)"
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on SIGTERM
+    started = time.perf_counter()
+    python = None if args.render_only else bench_python()
+    WORK.mkdir(parents=True, exist_ok=True)
+    messages = [text for text, intent in heldout.examples_in(heldout.HELDOUT)]
+    (WORK / "messages.json").write_text(json.dumps(messages))
+    REPORTS.mkdir(exist_ok=True)
+    results: dict = {"date": date.today().isoformat(), "commit": commit(), "pipelines": {}}
+    results["duration"] = args.duration
+    results["note"] = args.note
+    results["default_scratch_seconds"] = args.default_scratch_seconds
+    for pipeline in capped_default(args.default_epochs):
+        saved = WORK / f"pipeline-{pipeline.key}.json"
+        if args.render_only or (args.only and pipeline.key != args.only):
+            if saved.exists():  # an earlier run's figures for the other pipeline
+                results["pipelines"][pipeline.key] = json.loads(saved.read_text())
+            continue
+        scratch = pipeline.key == "ours" or args.default_scratch
+        result = bench_pipeline(
+            pipeline,
+            python,
+            args.duration,
+            scratch,
+            with_load_test=pipeline.key == "ours",
+            reuse_training=args.reuse_training,
+        )
+        result["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        saved.write_text(json.dumps(result, indent=1, default=str))
+        results["pipelines"][pipeline.key] = result
+    results["pipelines"] = {
+        p.key: results["pipelines"][p.key] for p in PIPELINES if p.key in results["pipelines"]
+    }
+    accuracy_file = ROOT / "var" / "evaluation" / "results.json"
+    if accuracy_file.exists():
+        evaluation = json.loads(accuracy_file.read_text())
+        for key, p in evaluation.get("pipelines", {}).items():
+            if key in results["pipelines"]:
+                results["pipelines"][key]["heldout"] = p.get("heldout")
+    png = REPORTS / "benchmark-latency.png"
+    plots.latency_png(bench_report.latency_points(results), png)
+    results["latency_png"] = relative(png)
+    results["seconds"] = None if args.render_only else time.perf_counter() - started
+    (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (REPORTS / "benchmark.md").write_text(bench_report.render(results))
+    print(f"Wrote {REPORTS / 'benchmark.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Paths, the two pipelines, and running Rasa's command line with timing."""
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.launcher import ROOT, VENV_BIN, server_env
+
+REPORTS = ROOT / "reports"
+WORK = ROOT / "var" / "evaluation"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    key: str
+    title: str
+    config: Path
+
+
+PIPELINES = (
+    Pipeline("ours", "our pipeline (config.yml)", ROOT / "config.yml"),
+    Pipeline(
+        "default",
+        "Rasa default (rasa init)",
+        ROOT / "bot" / "evaluation" / "pipelines" / "default.yml",
+    ),
+)
+
+
+def capped_default(epochs: int | None) -> tuple[Pipeline, ...]:
+    """The two pipelines; with ``epochs``, the default's DIET/TED/UnexpecTED/ResponseSelector
+    train for that many epochs instead of 100 (a time cap, named in every report)."""
+    if not epochs:
+        return PIPELINES
+    import yaml
+
+    config = yaml.safe_load(PIPELINES[1].config.read_text(encoding="utf-8"))
+    for component in config["pipeline"] + config["policies"]:
+        if "epochs" in component:
+            component["epochs"] = epochs
+    path = WORK / "pipelines" / f"default-{epochs}-epochs.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    title = f"Rasa default, {epochs} epochs (not 100)"
+    return PIPELINES[0], Pipeline("default", title, path)
+
+
+def rasa(args: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[int, float]:
+    """Runs ``rasa ARGS`` in the project root, output to ``log``: (exit code, seconds)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        code = subprocess.call(
+            [str(VENV_BIN / "rasa"), *args],
+            cwd=ROOT,
+            env=env or server_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return code, time.perf_counter() - start
+
+
+def train(
+    pipeline: Pipeline,
+    out: Path,
+    name: str,
+    log: Path,
+    domain: Path | None = None,
+    cache: Path | None = None,
+) -> tuple[Path, float]:
+    """Trains a model (NLU + dialogue) on the project's data; (model path, seconds).
+
+    ``cache`` sets Rasa's training cache folder (a fresh one means training from scratch).
+    """
+    env = server_env()
+    if cache is not None:
+        env["RASA_CACHE_DIRECTORY"] = str(cache)
+    args = ["train", "--config", str(pipeline.config), "--data", "data"]
+    args += ["--domain", str(domain or ROOT / "domain.yml")]
+    args += ["--out", str(out), "--fixed-model-name", name]
+    code, seconds = rasa(args, log, env)
+    model = out / f"{name}.tar.gz"
+    if code != 0 or not model.exists():
+        raise RuntimeError(f"training {pipeline.key} failed (exit {code}); see {log}")
+    return model, seconds
+
+
+def relative(path: Path, start: Path = REPORTS) -> str:
+    """A link from ``start`` to ``path`` for the markdown reports."""
+    return os.path.relpath(path, start)

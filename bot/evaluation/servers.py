@@ -1,0 +1,153 @@
+"""Starts a real action server and Rasa server on free loopback ports (the embedded
+defaults: SQLite tracker store, in-memory lock store) and measures them."""
+
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.launcher import ROOT, action_command, rasa_command, server_env, stop, wait_until_up
+
+START_TIMEOUT = 300
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def embedded_endpoints(action_port: int, db: Path) -> dict:
+    """The project's endpoints.yml on its embedded defaults, with this run's port and DB."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
+    endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(db)}
+    endpoints["lock_store"] = {"type": "in_memory"}
+    return endpoints
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory of a process and its children (MB): now and the peak (VmHWM)."""
+    now = peak = 0.0
+    for each in [pid, *_descendants(pid)]:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                now += int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak += int(line.split()[1]) / 1024
+    return {"rss_mb": round(now, 1), "peak_mb": round(peak, 1)}
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
+def post_json(url: str, payload: dict, timeout: float = 60) -> tuple[int, object]:
+    data = json.dumps(payload).encode("utf-8")
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return reply.status, json.loads(reply.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def get_json(url: str, timeout: float = 30) -> object:
+    with urllib.request.urlopen(url, timeout=timeout) as reply:
+        return json.loads(reply.read())
+
+
+@dataclass
+class Running:
+    base_url: str
+    action_url: str
+    tracker_db: Path
+    rasa_pid: int
+    action_pid: int
+    cold_start_s: float
+    memory: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def say(self, sender: str, message: str, timeout: float = 60) -> tuple[int, object]:
+        return post_json(
+            f"{self.base_url}/webhooks/rest/webhook",
+            {"sender": sender, "message": message},
+            timeout,
+        )
+
+    def tracker(self, sender: str) -> dict:
+        return get_json(f"{self.base_url}/conversations/{sender}/tracker")
+
+    def measure_memory(self, label: str) -> None:
+        self.memory[label] = {
+            "rasa": rss_mb(self.rasa_pid),
+            "actions": rss_mb(self.action_pid),
+        }
+
+
+@contextmanager
+def assistant(model: Path, work: Path) -> Iterator[Running]:
+    """Both servers for ``model``; cold start = spawn until the first REST answer."""
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "tracker.db"
+    db.unlink(missing_ok=True)
+    rasa_port, action_port = free_port(), free_port()
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump(embedded_endpoints(action_port, db)))
+    env = server_env()
+    logs = [open(work / "actions.log", "w"), open(work / "rasa.log", "w")]  # noqa: SIM115
+    start = time.perf_counter()
+    processes = [
+        subprocess.Popen(
+            action_command(action_port), cwd=ROOT, env=env, stdout=logs[0], stderr=logs[0]
+        ),
+        subprocess.Popen(
+            rasa_command(str(model), "127.0.0.1", rasa_port, str(endpoints)),
+            cwd=ROOT,
+            env=env,
+            stdout=logs[1],
+            stderr=logs[1],
+        ),
+    ]
+    base = f"http://127.0.0.1:{rasa_port}"
+    try:
+        up = wait_until_up(f"{base}/status", START_TIMEOUT, processes) and wait_until_up(
+            f"http://127.0.0.1:{action_port}/health", 60, processes
+        )
+        if not up:
+            raise RuntimeError("servers did not start; see " + str(work / "rasa.log"))
+        running = Running(
+            base, f"http://127.0.0.1:{action_port}", db, processes[1].pid, processes[0].pid, 0.0
+        )
+        status, _ = running.say("cold-start", "hello")
+        running.cold_start_s = time.perf_counter() - start
+        if status != 200:
+            raise RuntimeError(f"first message answered {status}; see {work / 'rasa.log'}")
+        yield running
+    finally:
+        stop(processes)
+        for log in logs:
+            log.close()
