@@ -76,6 +76,18 @@ def test_first_open_shows_the_domain_welcome_with_topic_buttons(widget: Widget) 
     expect(widget.input).to_be_focused()
 
 
+def test_the_guided_tour_runs_in_the_widget(widget: Widget) -> None:
+    first = widget.open().click_choice("Take the guided tour")
+    assert "Step 1 of 12: What co-production is" in first
+    assert "Step 2 of 12" in widget.click_choice("1. Next")
+    assert "Step 1 of 12" in widget.ask("back")
+    assert "Step 4 of 12" in widget.click_choice("3. Skip this section")
+    mid_tour = widget.ask("how many surveys were submitted?")
+    assert "573" in mid_tour and "carry on with the tour" in mid_tour
+    assert "Step 4 of 12" in widget.click_choice("Continue the tour")
+    assert "paused" in widget.click_choice("4. Stop the tour")
+
+
 def test_question_gets_its_answer_with_the_source(widget: Widget) -> None:
     answer = widget.open().ask("how many surveys were submitted?")
     assert "573" in answer
