@@ -1,8 +1,7 @@
 """Starts a real action server and Rasa server once per test session, on free ports,
-with a tracker store in a temporary SQLite file."""
+with a tracker store in a temporary SQLite file (``bot.evaluation.servers.assistant``)."""
 
 import json
-import subprocess
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -10,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import (
-    ROOT,
-    action_command,
-    free_port,
-    rasa_command,
-    server_env,
-    stop,
-    wait_until_up,
-)
+from bot.evaluation.servers import assistant as start_assistant
+from bot.launcher import ROOT
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
@@ -66,36 +58,5 @@ class Assistant:
 def assistant(tmp_path_factory: pytest.TempPathFactory):
     if not MODEL.exists():
         pytest.fail("No trained model: run `make train` (make test does it for you).")
-    work = tmp_path_factory.mktemp("assistant")
-    rasa_port, action_port = free_port(), free_port()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
-    )
-    env = server_env()
-    logs = [open(work / "actions.log", "w"), open(work / "rasa.log", "w")]  # noqa: SIM115
-    processes = [
-        subprocess.Popen(
-            action_command(action_port), cwd=ROOT, env=env, stdout=logs[0], stderr=logs[0]
-        ),
-        subprocess.Popen(
-            rasa_command(str(MODEL), "127.0.0.1", rasa_port, str(endpoints)),
-            cwd=ROOT,
-            env=env,
-            stdout=logs[1],
-            stderr=logs[1],
-        ),
-    ]
-    base = f"http://127.0.0.1:{rasa_port}"
-    try:
-        up = wait_until_up(f"{base}/status", 240, processes) and wait_until_up(
-            f"http://127.0.0.1:{action_port}/health", 60, processes
-        )
-        if not up:
-            pytest.fail("servers did not start:\n" + (work / "rasa.log").read_text()[-3000:])
-        yield Assistant(base, f"http://127.0.0.1:{action_port}", work / "tracker.db")
-    finally:
-        stop(processes)
-        for log in logs:
-            log.close()
+    with start_assistant(MODEL, tmp_path_factory.mktemp("assistant")) as running:
+        yield Assistant(running.base_url, running.action_url, running.tracker_db)
