@@ -20,7 +20,16 @@ from pathlib import Path
 
 from bot import evaluate as heldout
 from bot.evaluation import bench_report, plots
-from bot.evaluation.common import PIPELINES, REPORTS, ROOT, Pipeline, capped_default, relative
+from bot.evaluation.common import (
+    PIPELINES,
+    REPORTS,
+    ROOT,
+    Pipeline,
+    capped_default,
+    relative,
+    write_outputs,
+)
+from bot.evaluation.common import WORK as EVALUATION_WORK
 from bot.evaluation.evaluate import commit
 from bot.evaluation.servers import Running, assistant
 from bot.evaluation.training_bench import training_times
@@ -193,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     results["pipelines"] = {
         p.key: results["pipelines"][p.key] for p in PIPELINES if p.key in results["pipelines"]
     }
-    accuracy_file = ROOT / "var" / "evaluation" / "results.json"
+    accuracy_file = EVALUATION_WORK / "results.json"
     if accuracy_file.exists():
         evaluation = json.loads(accuracy_file.read_text())
         for key, p in evaluation.get("pipelines", {}).items():
@@ -203,9 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     plots.latency_png(bench_report.latency_points(results), png)
     results["latency_png"] = relative(png)
     results["seconds"] = None if args.render_only else time.perf_counter() - started
-    (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    (REPORTS / "benchmark.md").write_text(bench_report.render(results))
-    print(f"Wrote {REPORTS / 'benchmark.md'}")
+    write_outputs(WORK, results, "benchmark.md", bench_report.render(results))
     return 0
 
 

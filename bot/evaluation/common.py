@@ -1,5 +1,6 @@
 """Paths, the two pipelines, and running Rasa's command line with timing."""
 
+import json
 import os
 import subprocess
 import time
@@ -90,3 +91,11 @@ def train(
 def relative(path: Path, start: Path = REPORTS) -> str:
     """A link from ``start`` to ``path`` for the markdown reports."""
     return os.path.relpath(path, start)
+
+
+def write_outputs(work: Path, results: dict, report_name: str, markdown: str) -> None:
+    """Keep the raw results in ``work/results.json`` and write ``reports/<report_name>``."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (REPORTS / report_name).write_text(markdown)
+    print(f"Wrote {REPORTS / report_name}")

@@ -25,6 +25,7 @@ from bot.evaluation.common import (
     capped_default,
     relative,
     train,
+    write_outputs,
 )
 from bot.evaluation.conversations import run_conversation_tests
 from bot.evaluation.crossval import cross_validate
@@ -156,10 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     plots.confidence_png({p["title"]: p["rows"] for p in results["pipelines"].values()}, confidence)
     results["confidence_png"] = relative(confidence)
     results["seconds"] = None if args.render_only else time.perf_counter() - started
-    WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    (REPORTS / "evaluation.md").write_text(evaluation_report.render(results))
-    print(f"Wrote {REPORTS / 'evaluation.md'}")
+    write_outputs(WORK, results, "evaluation.md", evaluation_report.render(results))
     return 0
 
 
