@@ -132,3 +132,15 @@ def test_reports_render_from_minimal_results():
     text = bench_report.render(bench)
     assert "| p95 latency at 8 conversations, rest (ms) | 40 | – | – | ≤ 100 | yes |" in text
     assert bench_report.latency_points(bench) == {"ours rest": [(8, 20.0, 40.0)]}
+    assert "Not measured in this run." in text
+
+    bench["pipelines"]["ours"]["breakdown"] = {
+        "messages": 100,
+        "nlu": {"p50_ms": 30.0, "p95_ms": 50.0, "mean_ms": 32.0},
+        "turn": {"p50_ms": 55.0, "p95_ms": 80.0, "mean_ms": 50.0},
+        "dialogue_p50_ms": 25.0,
+        "capacity_per_s": 20.0,
+    }
+    text = bench_report.render(bench)
+    assert "| ours | 30 / 50 | 55 / 80 | 25 | 20.0 |" in text
+    assert "100 held-out questions sent one at a time" in text

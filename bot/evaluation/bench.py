@@ -33,6 +33,7 @@ from bot.evaluation.common import WORK as EVALUATION_WORK
 from bot.evaluation.evaluate import commit
 from bot.evaluation.servers import Running, assistant
 from bot.evaluation.training_bench import training_times
+from bot.evaluation.turn_breakdown import turn_breakdown
 
 WORK = ROOT / "var" / "bench"
 BENCH_VENV = ROOT / "var" / "venv-bench"
@@ -125,6 +126,9 @@ def bench_pipeline(
     with assistant(result["training"]["model"], work / "servers") as server:
         result["cold_start_s"] = round(server.cold_start_s, 1)
         server.measure_memory("idle")
+        messages = json.loads((WORK / "messages.json").read_text())
+        result["breakdown"] = turn_breakdown(server, messages)
+        print(f"   one message at a time: {result['breakdown']}", flush=True)
         result["runs"] = []
         for channel in CHANNELS:
             for users in LEVELS:
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--default-scratch-seconds",
         type=float,
-        help="a from-scratch training time of the default measured separately (reported)",
+        help="the default's from-scratch training time, measured separately (reported)",
     )
     parser.add_argument("--only", choices=[p.key for p in PIPELINES])
     parser.add_argument("--note", help="a sentence about this run's conditions, for the report")

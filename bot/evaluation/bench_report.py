@@ -157,9 +157,9 @@ def _training_notes(results: dict) -> str:
         return "Both pipelines were trained from an empty cache in this run."
     seconds = results.get("default_scratch_seconds")
     measured = (
-        f"{seconds:.0f} s, measured separately on this machine the same day "
-        "(`rasa train --config bot/evaluation/pipelines/default.yml`, empty cache, "
-        "while other jobs shared the cores)"
+        f"{seconds:.0f} s ({seconds / 60:.0f} min), measured separately on this machine the "
+        "same day (`rasa train --config bot/evaluation/pipelines/default.yml` with an empty "
+        "`RASA_CACHE_DIRECTORY`; see the note at the top for the conditions)"
         if seconds
         else "not measured"
     )
@@ -173,6 +173,43 @@ def _training_notes(results: dict) -> str:
     )
 
 
+def breakdown_table(results: dict) -> str:
+    rows = []
+    for key, p in results["pipelines"].items():
+        b = p.get("breakdown")
+        if not b:
+            continue
+        rows.append(
+            [
+                "ours" if key == "ours" else "Rasa default",
+                f"{fmt(b['nlu']['p50_ms'], 0)} / {fmt(b['nlu']['p95_ms'], 0)}",
+                f"{fmt(b['turn']['p50_ms'], 0)} / {fmt(b['turn']['p95_ms'], 0)}",
+                fmt(b["dialogue_p50_ms"], 0),
+                fmt(b["capacity_per_s"], 1),
+            ]
+        )
+    if not rows:
+        return "Not measured in this run."
+    messages = next(
+        p["breakdown"]["messages"] for p in results["pipelines"].values() if p.get("breakdown")
+    )
+    header = [
+        "pipeline",
+        "NLU only p50 / p95 ms",
+        "whole turn p50 / p95 ms",
+        "rest of the turn, p50 ms",
+        "one process at most (replies/s)",
+    ]
+    return (
+        f"{messages} held-out questions sent one at a time, with no other load, first to "
+        "`/model/parse` (NLU only: tokenizer, featurizers, classifier) and then as a turn over "
+        "REST (NLU, policies, actions, the tracker store's read and write). The last column is "
+        "1000 / mean turn time: what one Rasa process could serve if it did nothing else; "
+        "Locust and the other pipeline parts share the same 2 cores under load.\n\n"
+        + table(header, rows)
+    )
+
+
 def analysis(results: dict) -> str:
     """One line per target: met or not, and the likely reason when not."""
     ours = results["pipelines"].get("ours", {})
@@ -183,20 +220,34 @@ def analysis(results: dict) -> str:
         if p95 <= TARGET_P95_MS:
             lines.append(f"- p95 at 8 conversations: {p95:.0f} ms over REST, within 100 ms.")
         else:
+            b = ours.get("breakdown") or {}
+            parts = (
+                f" (measured one at a time: NLU {b['nlu']['p50_ms']:.0f} ms, the rest of the "
+                f"turn {b['dialogue_p50_ms']:.0f} ms at the median)"
+                if b
+                else ""
+            )
             lines.append(
                 f"- p95 at 8 conversations is {p95:.0f} ms over REST (target 100 ms). One Rasa "
-                "process handles every turn on one asyncio loop: NLU (the e5 embedding, about "
-                "10 ms of CPU), the policies and the SQLite write of the turn's events run one "
-                "turn at a time, so with 8 conversations a message waits behind the others; "
-                "Locust takes CPU from the same 2 shared cores. More instances behind a load "
-                "balancer (README deployment) is the way past one process's limit."
+                "process handles every turn on one asyncio loop: NLU, the policies and the "
+                f"SQLite write of the turn's events run one turn at a time{parts}, so with 8 "
+                "conversations a message waits behind up to 7 others; Locust takes CPU from "
+                "the same 2 shared cores. More instances behind a load balancer (README "
+                "deployment) is the way past one process's limit."
             )
     best = max((r["throughput"] for r in ours.get("runs", [])), default=None)
     if best is not None:
         verdict = "meets" if best >= TARGET_THROUGHPUT else "is below"
+        capacity = (ours.get("breakdown") or {}).get("capacity_per_s")
+        bound = (
+            f"; even with no load generator, one message at a time, one process managed "
+            f"{capacity:.0f} turns/s"
+            if capacity
+            else ""
+        )
         lines.append(
             f"- Best throughput {best:.1f} replies/s {verdict} the 50 replies/s target "
-            "(same cause: one process, CPU-bound turns, 2 shared cores)."
+            f"(same cause: one process, CPU-bound turns, 2 shared cores{bound})."
         )
     training = ours.get("training", {})
     if training.get("first_seconds") is not None:
@@ -258,6 +309,10 @@ differences under about 20% are within the noise.
 ## Summary
 
 {summary_table(results)}
+
+## Where one turn's time goes
+
+{breakdown_table(results)}
 
 ## Latency and throughput: REST
 
