@@ -144,3 +144,30 @@ def test_reports_render_from_minimal_results():
     text = bench_report.render(bench)
     assert "| ours | 30 / 50 | 55 / 80 | 25 | 20.0 |" in text
     assert "100 held-out questions sent one at a time" in text
+
+
+def test_training_phases_come_from_the_log_timestamps(tmp_path):
+    from datetime import datetime
+
+    from bot.evaluation.training_bench import phases
+
+    log = tmp_path / "train.log"
+    log.write_text(
+        "some warning without a timestamp\n"
+        "2026-01-01 10:00:05 INFO     rasa.cli.train  - Started validating domain...\n"
+        "2026-01-01 10:00:12 INFO     rasa.validator  - No story structure conflicts found.\n"
+        "2026-01-01 10:00:40 INFO     rasa.engine.training.hooks  - "
+        "Starting to train component 'Classifier'.\n"
+        "2026-01-01 10:01:00 INFO     rasa.engine.training.hooks  - "
+        "Finished training component 'Classifier'.\n"
+        "2026-01-01 10:01:00 INFO     rasa.engine.training.hooks  - "
+        "Restored component 'RulePolicy' from cache.\n"
+    )
+    start = datetime(2026, 1, 1, 10, 0, 0).timestamp()
+    assert phases(log, start, start + 63) == {
+        "start-up": 5.0,
+        "validation": 7.0,
+        "preparing": 28.0,
+        "training Classifier": 20.0,
+        "packing": 3.0,
+    }

@@ -26,8 +26,9 @@ from bot.evaluation.common import (
     ROOT,
     Pipeline,
     capped_default,
+    each_pipeline,
+    finish,
     relative,
-    write_outputs,
 )
 from bot.evaluation.common import WORK as EVALUATION_WORK
 from bot.evaluation.evaluate import commit
@@ -185,27 +186,19 @@ def main(argv: list[str] | None = None) -> int:
     results["duration"] = args.duration
     results["note"] = args.note
     results["default_scratch_seconds"] = args.default_scratch_seconds
-    for pipeline in capped_default(args.default_epochs):
-        saved = WORK / f"pipeline-{pipeline.key}.json"
-        if args.render_only or (args.only and pipeline.key != args.only):
-            if saved.exists():  # an earlier run's figures for the other pipeline
-                results["pipelines"][pipeline.key] = json.loads(saved.read_text())
-            continue
-        scratch = pipeline.key == "ours" or args.default_scratch
-        result = bench_pipeline(
+
+    def run(pipeline: Pipeline) -> dict:
+        return bench_pipeline(
             pipeline,
             python,
             args.duration,
-            scratch,
+            scratch=pipeline.key == "ours" or args.default_scratch,
             with_load_test=pipeline.key == "ours",
             reuse_training=args.reuse_training,
         )
-        result["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        saved.write_text(json.dumps(result, indent=1, default=str))
-        results["pipelines"][pipeline.key] = result
-    results["pipelines"] = {
-        p.key: results["pipelines"][p.key] for p in PIPELINES if p.key in results["pipelines"]
-    }
+
+    pipelines = capped_default(args.default_epochs)
+    results["pipelines"] = each_pipeline(pipelines, WORK, run, args.only, args.render_only)
     accuracy_file = EVALUATION_WORK / "results.json"
     if accuracy_file.exists():
         evaluation = json.loads(accuracy_file.read_text())
@@ -215,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     png = REPORTS / "benchmark-latency.png"
     plots.latency_png(bench_report.latency_points(results), png)
     results["latency_png"] = relative(png)
-    results["seconds"] = None if args.render_only else time.perf_counter() - started
-    write_outputs(WORK, results, "benchmark.md", bench_report.render(results))
+    finish(
+        WORK, results, None if args.render_only else started, "benchmark.md", bench_report.render
+    )
     return 0
 
 

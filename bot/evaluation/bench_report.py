@@ -142,13 +142,41 @@ def load_test_section(results: dict) -> str:
     return head + table(["", "value"], rows)
 
 
+def phases_table(results: dict) -> str:
+    """Seconds per phase of each measured training (from the `rasa train` logs)."""
+    columns = []
+    for key, p in results["pipelines"].items():
+        t = p.get("training") or {}
+        name = "ours" if key == "ours" else "default"
+        first = "from scratch" if t.get("first_from_scratch") else "cached retrain"
+        for field, label in (("first_phases", first), ("edit_phases", "after the edit")):
+            if t.get(field):
+                columns.append((f"{name}, {label}", t[field]))
+    if not columns:
+        return ""
+    names: list[str] = []
+    for _, phases in columns:
+        names += [n for n in phases if n not in names and any(c.get(n) for _, c in columns)]
+    rows = [[n, *(fmt(c.get(n), 0) if n in c else "–" for _, c in columns)] for n in names]
+    rows.append(["total (wall clock)", *(fmt(sum(c.values()), 0) for _, c in columns)])
+    return (
+        "Where the training time goes, in seconds, read from the timestamps in each "
+        "`rasa train` log (1 s resolution; `bot/evaluation/training_bench.phases`). "
+        "*preparing* is building the graph, loading and featurizing the data before the first "
+        "component trains; *packing* is writing the model archive.\n\n"
+        + table(["phase", *(label for label, _ in columns)], rows)
+        + "\n\n"
+    )
+
+
 def training_notes(results: dict) -> str:
     when = "; ".join(
         f"{p.get('title', key)} trained {p['training']['measured']}"
         for key, p in results["pipelines"].items()
         if p.get("training", {}).get("measured")
     )
-    return (f"Training measured: {when}.\n" if when else "") + _training_notes(results)
+    head = f"Training measured: {when}.\n\n" if when else ""
+    return head + phases_table(results) + _training_notes(results)
 
 
 def _training_notes(results: dict) -> str:
@@ -169,7 +197,7 @@ def _training_notes(results: dict) -> str:
         "minutes on these 2 cores, so `make bench` retrains it with the project's cache "
         "(`BENCH_ARGS=--default-scratch` measures it from scratch). "
         f"Its from-scratch time: {measured}; "
-        f"the cached retrain took {fmt(default.get('first_seconds'))} s."
+        f"the cached retrain took {fmt(default.get('first_seconds'), 0)} s."
     )
 
 
@@ -252,9 +280,11 @@ def analysis(results: dict) -> str:
     training = ours.get("training", {})
     if training.get("first_seconds") is not None:
         verdict = "within" if training["first_seconds"] < TARGET_SCRATCH_S else "over"
+        slowest = sorted((training.get("first_phases") or {}).items(), key=lambda kv: -kv[1])
+        where = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in slowest[:3])
         lines.append(
-            f"- Training from scratch: {training['first_seconds']:.0f} s, {verdict} 60 s "
-            "(most of it is Rasa's own start-up and validation plus embedding every example)."
+            f"- Training from scratch: {training['first_seconds']:.0f} s, {verdict} 60 s"
+            + (f"; the largest phases: {where} (table above)." if where else ".")
         )
     if training.get("edit_seconds") is not None:
         verdict = "within" if training["edit_seconds"] < TARGET_EDIT_S else "over"

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,37 @@ def train(
     if code != 0 or not model.exists():
         raise RuntimeError(f"training {pipeline.key} failed (exit {code}); see {log}")
     return model, seconds
+
+
+def each_pipeline(
+    pipelines: tuple[Pipeline, ...],
+    work: Path,
+    run: Callable[[Pipeline], dict],
+    only: str | None = None,
+    render_only: bool = False,
+) -> dict[str, dict]:
+    """``run`` each pipeline (or ``only`` one), keeping its result in
+    ``work/pipeline-<key>.json``; a pipeline not run this time keeps its last saved result.
+    Returned in ``PIPELINES`` order, ours first."""
+    found: dict[str, dict] = {}
+    work.mkdir(parents=True, exist_ok=True)
+    for pipeline in pipelines:
+        saved = work / f"pipeline-{pipeline.key}.json"
+        if render_only or (only and pipeline.key != only):
+            if saved.exists():
+                found[pipeline.key] = json.loads(saved.read_text())
+            continue
+        result = run(pipeline)
+        result["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        saved.write_text(json.dumps(result, indent=1, default=str))
+        found[pipeline.key] = result
+    return {p.key: found[p.key] for p in PIPELINES if p.key in found}
+
+
+def finish(work: Path, results: dict, started: float | None, report: str, render) -> None:
+    """Time the run (None when only re-rendered) and write the raw results and the report."""
+    results["seconds"] = None if started is None else time.perf_counter() - started
+    write_outputs(work, results, report, render(results))
 
 
 def relative(path: Path, start: Path = REPORTS) -> str:

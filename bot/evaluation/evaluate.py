@@ -6,7 +6,6 @@ end-to-end pass over REST; writes ``reports/evaluation.md`` and its PNGs.
 
 import argparse
 import asyncio
-import json
 import signal
 import subprocess
 import sys
@@ -23,9 +22,10 @@ from bot.evaluation.common import (
     WORK,
     Pipeline,
     capped_default,
+    each_pipeline,
+    finish,
     relative,
     train,
-    write_outputs,
 )
 from bot.evaluation.conversations import run_conversation_tests
 from bot.evaluation.crossval import cross_validate
@@ -144,25 +144,18 @@ def main(argv: list[str] | None = None) -> int:
         "notes": NOTES,
         "pipelines": {},
     }
-    for pipeline in capped_default(args.default_epochs):
-        saved = WORK / f"pipeline-{pipeline.key}.json"
-        if args.render_only or (args.only and pipeline.key != args.only):
-            if saved.exists():  # an earlier run's figures for the other pipeline
-                results["pipelines"][pipeline.key] = json.loads(saved.read_text())
-            continue
+
+    def run(pipeline: Pipeline) -> dict:
         run_cv = not args.no_cv and (pipeline.key == "ours" or not args.no_default_cv)
-        result = evaluate_pipeline(pipeline, examples, args, run_cv)
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        saved.write_text(json.dumps(result, indent=1, default=str))
-        results["pipelines"][pipeline.key] = result
-    results["pipelines"] = {
-        p.key: results["pipelines"][p.key] for p in PIPELINES if p.key in results["pipelines"]
-    }
+        return evaluate_pipeline(pipeline, examples, args, run_cv)
+
+    pipelines = capped_default(args.default_epochs)
+    results["pipelines"] = each_pipeline(pipelines, WORK, run, args.only, args.render_only)
     confidence = REPORTS / "evaluation-confidence.png"
     plots.confidence_png({p["title"]: p["rows"] for p in results["pipelines"].values()}, confidence)
     results["confidence_png"] = relative(confidence)
-    results["seconds"] = None if args.render_only else time.perf_counter() - started
-    write_outputs(WORK, results, "evaluation.md", evaluation_report.render(results))
+    started_at = None if args.render_only else started
+    finish(WORK, results, started_at, "evaluation.md", evaluation_report.render)
     return 0
 
 
