@@ -31,11 +31,6 @@ from rasa.shared.exceptions import RasaException
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_RESPONSE = "utter_actions_unavailable"
-# Said when the domain has no UNAVAILABLE_RESPONSE (keep it the same as the domain's text).
-DEFAULT_UNAVAILABLE_TEXT = (
-    "Sorry, I can't show links or the guided tour right now: that part of me is unavailable. "
-    "Please try again in a few minutes. You can still ask me questions about co-production."
-)
 # How long a custom action may take before the user is told it is unavailable
 # (Rasa's own limit is 300 s, far longer than anyone waits in a chat).
 ACTION_TIMEOUT_SECONDS = 30.0
@@ -45,13 +40,20 @@ class FaultTolerantNLG(TemplatedNaturalLanguageGenerator):
     """Domain responses, plus an answer for custom actions that cannot be run."""
 
     def __init__(self, endpoint_config: Any = None, domain: Domain | None = None) -> None:
-        super().__init__(domain.responses if domain else {})
+        responses = domain.responses if domain else {}
+        if responses and UNAVAILABLE_RESPONSE not in responses:
+            # Its words live only in domain.yml: refuse to start without them.
+            raise RasaException(
+                f"domain.yml has no '{UNAVAILABLE_RESPONSE}' response, which "
+                "bot.fault_nlg.FaultTolerantNLG says when the action server is down."
+            )
+        super().__init__(responses)
         install_action_failure_hook()
 
-    async def unavailable_message(self, tracker: Any, output_channel: str) -> dict[str, Any]:
+    async def unavailable_message(self, tracker: Any, output_channel: str) -> dict[str, Any] | None:
         message = await self.generate(UNAVAILABLE_RESPONSE, tracker, output_channel)
-        if not message or not message.get("text"):
-            message = {"text": DEFAULT_UNAVAILABLE_TEXT}
+        if not message:
+            return None
         message["utter_action"] = UNAVAILABLE_RESPONSE
         return message
 
@@ -74,7 +76,7 @@ async def _run_or_say_unavailable(
             error or type(error).__name__,
         )
         message = await nlg.unavailable_message(tracker, output_channel.name())
-        return [create_bot_utterance(message)]
+        return [create_bot_utterance(message)] if message else []
 
 
 def install_action_failure_hook() -> None:

@@ -15,8 +15,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from bot import fault_nlg
-from bot.fault_nlg import DEFAULT_UNAVAILABLE_TEXT, FaultTolerantNLG, install_action_failure_hook
-from bot.launcher import free_port
+from bot.fault_nlg import FaultTolerantNLG, install_action_failure_hook
+from bot.launcher import ROOT, free_port
 from bot.store_health import store_unavailable, unavailable_response
 from tests.scale.servers import (
     MODEL,
@@ -107,9 +107,19 @@ def test_an_action_that_cannot_run_answers_with_the_domain_response() -> None:
     assert [type(e) for e in events] == [BotUttered] and events[0].text == text
 
 
-def test_without_the_response_in_the_domain_a_built_in_text_is_said() -> None:
-    events = run_failing(asyncio.TimeoutError(), FaultTolerantNLG(domain=Domain.empty()))
-    assert events[0].text == DEFAULT_UNAVAILABLE_TEXT
+def test_a_domain_without_the_response_is_refused_at_start() -> None:
+    other = Domain.from_dict({"responses": {"utter_greet": [{"text": "Hello"}]}})
+    with pytest.raises(RasaException, match="utter_actions_unavailable"):
+        FaultTolerantNLG(domain=other)
+
+
+def test_the_project_domain_has_the_unavailable_response() -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    assert FaultTolerantNLG(domain=domain).responses["utter_actions_unavailable"][0]["text"]
+
+
+def test_with_no_responses_at_all_the_failure_is_silent_as_in_rasa() -> None:
+    assert run_failing(asyncio.TimeoutError(), FaultTolerantNLG(domain=Domain.empty())) == []
 
 
 def test_rejections_and_other_generators_are_left_to_rasa() -> None:
