@@ -1,8 +1,11 @@
-"""Starts a real action server and Rasa server on free loopback ports (the embedded
-defaults: SQLite tracker store, in-memory lock store) and measures them."""
+"""Real server processes for tests, ``make evaluate`` and ``make bench``.
+
+``Server`` is one process started and stopped on demand; ``assistant`` starts an action
+server and a Rasa server on free loopback ports (the embedded defaults: SQLite tracker
+store, in-memory lock store) and measures them. Every wait is bounded.
+"""
 
 import json
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,15 +17,52 @@ from pathlib import Path
 
 import yaml
 
-from bot.launcher import ROOT, action_command, rasa_command, server_env, stop, wait_until_up
+from bot.launcher import (
+    ROOT,
+    action_command,
+    free_port,
+    rasa_command,
+    server_env,
+    stop,
+    wait_until_up,
+)
 
 START_TIMEOUT = 300
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@dataclass
+class Server:
+    """One server process, started and stopped on demand, with its log kept in ``log``."""
+
+    command: list[str]
+    health_url: str
+    log: Path
+    env: dict[str, str] = field(default_factory=server_env)
+    process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 240) -> "Server":
+        self.launch()
+        self.wait_until_up(timeout)
+        return self
+
+    def launch(self) -> None:
+        with open(self.log, "a") as handle:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
+            )
+
+    def wait_until_up(self, timeout: float = 240) -> None:
+        if not self.process or not wait_until_up(self.health_url, timeout, [self.process]):
+            self.stop()
+            raise RuntimeError(f"{self.command[:3]} did not start:\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.process:
+            stop([self.process])
+            self.process = None
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
 def embedded_endpoints(action_port: int, db: Path) -> dict:
@@ -109,45 +149,47 @@ class Running:
 
 
 @contextmanager
-def assistant(model: Path, work: Path) -> Iterator[Running]:
-    """Both servers for ``model``; cold start = spawn until the first REST answer."""
+def assistant(
+    model: Path,
+    work: Path,
+    credentials: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Running]:
+    """Both servers for ``model``; cold start = spawn until the first REST answer.
+
+    ``credentials`` replaces the project's channel list, ``env`` adds to the servers'
+    environment (the Slack tests point the channel at their fake Web API this way).
+    """
     work.mkdir(parents=True, exist_ok=True)
     db = work / "tracker.db"
     db.unlink(missing_ok=True)
     rasa_port, action_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump(embedded_endpoints(action_port, db)))
-    env = server_env()
-    logs = [open(work / "actions.log", "w"), open(work / "rasa.log", "w")]  # noqa: SIM115
+    command = rasa_command(str(model), "127.0.0.1", rasa_port, str(endpoints))
+    if credentials is not None:
+        command[command.index("--credentials") + 1] = str(credentials)
+    environment = server_env() | (env or {})
+    base, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
+    for log in ("actions.log", "rasa.log"):
+        (work / log).unlink(missing_ok=True)
+    actions = Server(
+        action_command(action_port), f"{action_url}/health", work / "actions.log", environment
+    )
+    rasa = Server(command, f"{base}/status", work / "rasa.log", environment)
     start = time.perf_counter()
-    processes = [
-        subprocess.Popen(
-            action_command(action_port), cwd=ROOT, env=env, stdout=logs[0], stderr=logs[0]
-        ),
-        subprocess.Popen(
-            rasa_command(str(model), "127.0.0.1", rasa_port, str(endpoints)),
-            cwd=ROOT,
-            env=env,
-            stdout=logs[1],
-            stderr=logs[1],
-        ),
-    ]
-    base = f"http://127.0.0.1:{rasa_port}"
     try:
-        up = wait_until_up(f"{base}/status", START_TIMEOUT, processes) and wait_until_up(
-            f"http://127.0.0.1:{action_port}/health", 60, processes
-        )
-        if not up:
-            raise RuntimeError("servers did not start; see " + str(work / "rasa.log"))
-        running = Running(
-            base, f"http://127.0.0.1:{action_port}", db, processes[1].pid, processes[0].pid, 0.0
-        )
+        actions.launch()
+        rasa.launch()
+        rasa.wait_until_up(START_TIMEOUT)
+        actions.wait_until_up(60)
+        assert rasa.process and actions.process
+        running = Running(base, action_url, db, rasa.process.pid, actions.process.pid, 0.0)
         status, _ = running.say("cold-start", "hello")
         running.cold_start_s = time.perf_counter() - start
         if status != 200:
-            raise RuntimeError(f"first message answered {status}; see {work / 'rasa.log'}")
+            raise RuntimeError(f"first message answered {status}:\n{rasa.tail()}")
         yield running
     finally:
-        stop(processes)
-        for log in logs:
-            log.close()
+        rasa.stop()
+        actions.stop()

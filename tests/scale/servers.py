@@ -2,20 +2,13 @@
 instances with their own endpoints file, and small HTTP helpers. Every wait is bounded."""
 
 import json
-import subprocess
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.launcher import (
-    ROOT,
-    action_command,
-    rasa_command,
-    server_env,
-    stop,
-    wait_until_up,
-)
+from bot.evaluation.servers import Server
+from bot.launcher import ROOT, action_command, rasa_command, server_env
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 FAULT_NLG = "nlg:\n  type: bot.fault_nlg.FaultTolerantNLG\n"
@@ -27,41 +20,6 @@ def sqlite_endpoints(action_port: int, tracker_db: Path) -> str:
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
         f"{FAULT_NLG}"
     )
-
-
-@dataclass
-class Server:
-    """One server process, started and stopped on demand, with its log kept in ``log``."""
-
-    command: list[str]
-    health_url: str
-    log: Path
-    env: dict[str, str] = field(default_factory=server_env)
-    process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 240) -> "Server":
-        self.launch()
-        self.wait_until_up(timeout)
-        return self
-
-    def launch(self) -> None:
-        with open(self.log, "a") as handle:  # the child keeps its own copy of the handle
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
-            )
-
-    def wait_until_up(self, timeout: float = 240) -> None:
-        if not self.process or not wait_until_up(self.health_url, timeout, [self.process]):
-            self.stop()
-            raise RuntimeError(f"{self.command[:3]} did not start:\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.process:
-            stop([self.process])
-            self.process = None
-
-    def tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
 def action_server(work: Path, port: int) -> Server:

@@ -1,8 +1,7 @@
 """A fake Slack Web API, plus a real action server and Rasa server with the Slack channel
-pointed at it (once per test session, on free ports, tracker in a temporary SQLite file)."""
+pointed at it (once per test session, started by ``bot.evaluation.servers.assistant``)."""
 
 import json
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -11,15 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import (
-    ROOT,
-    action_command,
-    free_port,
-    rasa_command,
-    server_env,
-    stop,
-    wait_until_up,
-)
+from bot.evaluation.servers import assistant
+from bot.launcher import ROOT
 from tests.slack.fake_slack import FakeSlackApi, SlackClient
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -66,41 +58,18 @@ def slack_bot(
     if not MODEL.exists():
         pytest.fail("No trained model: run `make train` (make test does it for you).")
     work: Path = tmp_path_factory.mktemp("slack")
-    rasa_port, action_port = free_port(), free_port()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
-    )
     credentials = work / "credentials.yml"
     credentials.write_text(
         "bot.channels.rest.ValidatingRestInput:\nbot.channels.slack.SlackChannel:\n"
     )
-    command = rasa_command(str(MODEL), "127.0.0.1", rasa_port, str(endpoints))
-    command[command.index("--credentials") + 1] = str(credentials)
-    env = server_env() | {
+    env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.api_url,
     }
-    logs = [open(work / "actions.log", "w"), open(work / "rasa.log", "w")]  # noqa: SIM115
-    processes = [
-        subprocess.Popen(
-            action_command(action_port), cwd=ROOT, env=env, stdout=logs[0], stderr=logs[0]
-        ),
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[1], stderr=logs[1]),
-    ]
-    base = f"http://127.0.0.1:{rasa_port}"
-    try:
-        up = wait_until_up(f"{base}/status", 240, processes) and wait_until_up(
-            f"http://127.0.0.1:{action_port}/health", 60, processes
-        )
-        if not up:
-            pytest.fail("servers did not start:\n" + (work / "rasa.log").read_text()[-3000:])
+    with assistant(MODEL, work, credentials, env) as server:
         yield SlackBot(
-            base, fake_slack, SlackClient(f"{base}/webhooks/slack/webhook", SIGNING_SECRET)
+            server.base_url,
+            fake_slack,
+            SlackClient(f"{server.base_url}/webhooks/slack/webhook", SIGNING_SECRET),
         )
-    finally:
-        stop(processes)
-        for log in logs:
-            log.close()
