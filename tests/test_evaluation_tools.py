@@ -145,6 +145,18 @@ def test_reports_render_from_minimal_results():
     assert "| ours | 30 / 50 | 55 / 80 | 25 | 20.0 |" in text
     assert "100 held-out questions sent one at a time" in text
 
+    bench["pipelines"]["ours"]["profile"] = {
+        "turns": 100,
+        "total_ms": 60.0,
+        "parts_ms": {"NLU: e5 sentence embedding": 30.0, "tracker store: read": 10.0},
+    }
+    text = bench_report.render(bench)
+    assert "| NLU: e5 sentence embedding | 30.0 |" in text
+    assert "| whole turn | 60.0 |" in text
+    assert bench_report._turn_evidence(bench["pipelines"]["ours"]).endswith(
+        "largest parts: NLU: e5 sentence embedding 30 ms, tracker store: read 10 ms"
+    )
+
 
 def test_training_phases_come_from_the_log_timestamps(tmp_path):
     from datetime import datetime

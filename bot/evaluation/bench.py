@@ -35,6 +35,7 @@ from bot.evaluation.evaluate import commit
 from bot.evaluation.servers import Running, assistant
 from bot.evaluation.training_bench import training_times
 from bot.evaluation.turn_breakdown import turn_breakdown
+from bot.evaluation.turn_profile import profile_turns
 
 WORK = ROOT / "var" / "bench"
 BENCH_VENV = ROOT / "var" / "venv-bench"
@@ -130,6 +131,11 @@ def bench_pipeline(
         messages = json.loads((WORK / "messages.json").read_text())
         result["breakdown"] = turn_breakdown(server, messages)
         print(f"   one message at a time: {result['breakdown']}", flush=True)
+        model = result["training"]["model"]
+        result["profile"] = profile_turns(
+            model, server.action_url, work / "profile", messages[:100]
+        )
+        print(f"   profiled: {result['profile']}", flush=True)
         result["runs"] = []
         for channel in CHANNELS:
             for users in LEVELS:

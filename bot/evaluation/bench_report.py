@@ -232,10 +232,51 @@ def breakdown_table(results: dict) -> str:
         f"{messages} held-out questions sent one at a time, with no other load, first to "
         "`/model/parse` (NLU only: tokenizer, featurizers, classifier) and then as a turn over "
         "REST (NLU, policies, actions, the tracker store's read and write). The last column is "
-        "1000 / mean turn time: what one Rasa process could serve if it did nothing else; "
+        "1000 / mean turn time: what one Rasa process could serve if it did nothing else "
         "Locust and the other pipeline parts share the same 2 cores under load.\n\n"
         + table(header, rows)
     )
+
+
+def profile_table(results: dict) -> str:
+    profiles = {
+        ("ours" if key == "ours" else "Rasa default"): p["profile"]
+        for key, p in results["pipelines"].items()
+        if p.get("profile")
+    }
+    if not profiles:
+        return ""
+    parts: list[str] = []
+    for profile in profiles.values():
+        parts += [part for part in profile["parts_ms"] if part not in parts]
+    rows = [[part, *(fmt(p["parts_ms"].get(part), 1) for p in profiles.values())] for part in parts]
+    rows.append(["whole turn", *(fmt(p["total_ms"], 1) for p in profiles.values())])
+    turns = next(iter(profiles.values()))["turns"]
+    return (
+        f"\n\nThe same kind of turn taken apart with `cProfile` ({turns} held-out questions, "
+        "the model loaded in the benchmark's own process, custom actions on the running action "
+        "server; `bot/evaluation/turn_profile.py`): milliseconds per turn spent in each part "
+        "(the profiler adds some overhead of its own).\n\n"
+        + table(["part of a turn", *(f"{name} (ms)" for name in profiles)], rows)
+    )
+
+
+def _turn_evidence(p: dict) -> str:
+    """The measured split of one turn, for the analysis: HTTP breakdown and profile."""
+    said = []
+    b = p.get("breakdown")
+    if b:
+        said.append(
+            f"measured one at a time: NLU {b['nlu']['p50_ms']:.0f} ms, the rest of the turn "
+            f"{b['dialogue_p50_ms']:.0f} ms at the median"
+        )
+    parts = (p.get("profile") or {}).get("parts_ms") or {}
+    if parts:
+        biggest = sorted(parts.items(), key=lambda kv: -kv[1])[:3]
+        said.append(
+            "the profile's largest parts: " + ", ".join(f"{n} {ms:.0f} ms" for n, ms in biggest)
+        )
+    return "; ".join(said)
 
 
 def analysis(results: dict) -> str:
@@ -248,20 +289,15 @@ def analysis(results: dict) -> str:
         if p95 <= TARGET_P95_MS:
             lines.append(f"- p95 at 8 conversations: {p95:.0f} ms over REST, within 100 ms.")
         else:
-            b = ours.get("breakdown") or {}
-            parts = (
-                f" (measured one at a time: NLU {b['nlu']['p50_ms']:.0f} ms, the rest of the "
-                f"turn {b['dialogue_p50_ms']:.0f} ms at the median)"
-                if b
-                else ""
-            )
+            evidence = _turn_evidence(ours)
             lines.append(
                 f"- p95 at 8 conversations is {p95:.0f} ms over REST (target 100 ms). One Rasa "
                 "process handles every turn on one asyncio loop: NLU, the policies and the "
-                f"SQLite write of the turn's events run one turn at a time{parts}, so with 8 "
-                "conversations a message waits behind up to 7 others; Locust takes CPU from "
-                "the same 2 shared cores. More instances behind a load balancer (README "
-                "deployment) is the way past one process's limit."
+                "SQLite write of the turn's events run one turn at a time"
+                + (f" ({evidence})" if evidence else "")
+                + ", so with 8 conversations a message waits behind up to 7 others; Locust "
+                "takes CPU from the same 2 shared cores. More instances behind a load balancer "
+                "(README deployment) is the way past one process's limit."
             )
     best = max((r["throughput"] for r in ours.get("runs", [])), default=None)
     if best is not None:
@@ -342,7 +378,7 @@ differences under about 20% are within the noise.
 
 ## Where one turn's time goes
 
-{breakdown_table(results)}
+{breakdown_table(results)}{profile_table(results)}
 
 ## Latency and throughput: REST
 
