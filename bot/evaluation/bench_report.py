@@ -233,8 +233,7 @@ def breakdown_table(results: dict) -> str:
         "`/model/parse` (NLU only: tokenizer, featurizers, classifier) and then as a turn over "
         "REST (NLU, policies, actions, the tracker store's read and write). The last column is "
         "1000 / mean turn time: what one Rasa process could serve if it did nothing else "
-        "(under load, Locust shares the same 2 cores).\n\n"
-        + table(header, rows)
+        "(under load, Locust shares the same 2 cores).\n\n" + table(header, rows)
     )
 
 

@@ -115,8 +115,14 @@ def each_pipeline(
 
 
 def finish(work: Path, results: dict, started: float | None, report: str, render) -> None:
-    """Time the run (None when only re-rendered) and write the raw results and the report."""
-    results["seconds"] = None if started is None else time.perf_counter() - started
+    """Time the run and write the raw results and the report. When only re-rendered
+    (``started`` None), the date, commit and duration stay those of the run measured."""
+    saved = work / "results.json"
+    if started is None and saved.exists():
+        measured = json.loads(saved.read_text())
+        results.update({k: measured.get(k) for k in ("date", "commit", "seconds")})
+    else:
+        results["seconds"] = None if started is None else time.perf_counter() - started
     write_outputs(work, results, report, render(results))
 
 

@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         help="held-out questions per intent sent over REST (0: all)",
     )
     parser.add_argument("--only", choices=[p.key for p in PIPELINES], help="one pipeline")
+    parser.add_argument("--note", help="a sentence about this run's conditions, for the report")
     parser.add_argument(
         "--default-epochs", type=int, help="cap the default pipeline's epochs (time; reported)"
     )
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         "heldout_topic": sum(e != "out_of_scope" for _, e in examples),
         "heldout_offtopic": sum(e == "out_of_scope" for _, e in examples),
         "e2e_per_intent": args.e2e_per_intent,
-        "notes": NOTES,
+        "notes": NOTES + (f"\n- This run: {args.note}" if args.note else ""),
         "pipelines": {},
     }
 
