@@ -107,6 +107,7 @@ def load_test_50x20(python: Path, server: Running) -> dict:
 def bench_pipeline(
     pipeline: Pipeline,
     python: Path,
+    messages: list[str],
     duration: float,
     scratch: bool,
     with_load_test: bool,
@@ -128,7 +129,6 @@ def bench_pipeline(
     with assistant(result["training"]["model"], work / "servers") as server:
         result["cold_start_s"] = round(server.cold_start_s, 1)
         server.measure_memory("idle")
-        messages = json.loads((WORK / "messages.json").read_text())
         result["breakdown"] = turn_breakdown(server, messages)
         print(f"   one message at a time: {result['breakdown']}", flush=True)
         model = result["training"]["model"]
@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return bench_pipeline(
             pipeline,
             python,
+            messages,
             args.duration,
             scratch=pipeline.key == "ours" or args.default_scratch,
             with_load_test=pipeline.key == "ours",
@@ -214,9 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     png = REPORTS / "benchmark-latency.png"
     plots.latency_png(bench_report.latency_points(results), png)
     results["latency_png"] = relative(png)
-    finish(
-        WORK, results, None if args.render_only else started, "benchmark.md", bench_report.render
-    )
+    finish(WORK, results, started, args.render_only, "benchmark.md", bench_report.render)
     return 0
 
 

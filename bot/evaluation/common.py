@@ -114,15 +114,23 @@ def each_pipeline(
     return {p.key: found[p.key] for p in PIPELINES if p.key in found}
 
 
-def finish(work: Path, results: dict, started: float | None, report: str, render) -> None:
-    """Time the run and write the raw results and the report. When only re-rendered
-    (``started`` None), the date, commit and duration stay those of the run measured."""
+def finish(
+    work: Path,
+    results: dict,
+    started: float,
+    render_only: bool,
+    report: str,
+    render: Callable[[dict], str],
+) -> None:
+    """Time the run and write the raw results and the report. When only re-rendered,
+    the date, commit and duration stay those of the run that was measured."""
     saved = work / "results.json"
-    if started is None and saved.exists():
-        measured = json.loads(saved.read_text())
-        results.update({k: measured.get(k) for k in ("date", "commit", "seconds")})
+    if render_only:
+        measured = json.loads(saved.read_text()) if saved.exists() else {}
+        results.update({k: measured.get(k, results.get(k)) for k in ("date", "commit")})
+        results["seconds"] = measured.get("seconds")
     else:
-        results["seconds"] = None if started is None else time.perf_counter() - started
+        results["seconds"] = time.perf_counter() - started
     write_outputs(work, results, report, render(results))
 
 

