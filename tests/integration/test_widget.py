@@ -266,6 +266,9 @@ def test_offline_message_and_resend(session: tuple[Page, Traffic], assistant: As
     page = session[0]
     page.add_init_script(CAPTURE_SOCKETS)
     widget = Widget(page, assistant.base_url).load().open()
+    # The welcome comes over HTTP, so the socket may still be connecting: the connection
+    # this test cuts must first be up.
+    page.wait_for_function("() => window.__sockets && window.__sockets[0].connected")
     page.context.set_offline(True)
     page.evaluate("() => window.__sockets[0].io.engine.close()")
     expect(widget.panel.get_by_role("status")).to_contain_text("can't be reached", timeout=15_000)
