@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 INSTALLED := $(VENV)/.installed
 SPACY_MODEL := var/spacy/en_copro/meta.json
 MODEL := models/assistant.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') bot/nlu/e5_featurizer.py $(SPACY_MODEL)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/nlu/*.py bot/policies/*.py) actions/content/topics.yml actions/knowledge.py $(SPACY_MODEL)
 CONVERSATION_TESTS := $(wildcard tests/test_*.yml)
 # Regression floors for the held-out check (targets: 95% / 90%; see README "NLU quality").
 MIN_ACCURACY := 0.94

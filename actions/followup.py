@@ -1,8 +1,9 @@
 """``action_followup``: "tell me more", "is there an example?" and "where is that from?".
 
 They lean on the ``last_topic`` slot (set by every answer; ``tour:<topic>`` after a
-walkthrough step, whose "more" is the topic's full answer). What each topic leads to
-is content, in ``content/topics.yml``.
+walkthrough step, whose "more" is the topic's full answer) and ``last_fact`` (after a
+precise answer, "tell me more" gives the whole topic). What each topic leads to is
+content, in ``content/topics.yml``.
 """
 
 from typing import Any
@@ -11,32 +12,34 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import say_answer
 from actions.catalogue import load_catalogue
+from actions.context import TOUR_PREFIX
+from actions.knowledge import load_knowledge
 from actions.links import entries_from, entry_message, show_links
-from actions.responses import latest_intent, source_of
-from actions.topics import load_topics
+from actions.responses import latest_intent
 
-TOUR_PREFIX = "tour:"
-LISTING_TOPICS = {"case_studies", "personal_stories"}
 DEFAULT_EXAMPLE = {"topic": "case_studies"}
+# The topics offered when a follow-up has nothing to follow.
+PICKS = ("define_coproduction", "values_list", "evidence_overview", "case_studies")
 
 
-def give(dispatcher: CollectingDispatcher, target: dict[str, str]) -> list[dict[str, Any]]:
-    """Answer with a topic's response, or with the links a request names."""
-    topic = target.get("topic")
-    if topic:
-        dispatcher.utter_message(response=f"utter_{topic}")
-        if topic in LISTING_TOPICS:
-            show_links(dispatcher, {}, topic)
-        return [SlotSet("last_topic", topic)]
+def give(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    target: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Answer with a topic, or with the links a request names."""
+    if target.get("topic"):
+        return say_answer(dispatcher, tracker, domain, {"topic": target["topic"]}, load_knowledge())
     show_links(dispatcher, entries_from(target, load_catalogue()))
     return []
 
 
 def topic_buttons() -> list[dict[str, str]]:
-    picks = ("define_coproduction", "values_list", "evidence_overview", "case_studies")
-    topics = load_topics()
-    return [{"title": topics[p].title, "payload": f"/{p}"} for p in picks if p in topics]
+    topics = load_knowledge().topics
+    return [{"title": topics[p].title, "payload": f"/{p}"} for p in PICKS if p in topics]
 
 
 class ActionFollowup(Action):
@@ -51,22 +54,25 @@ class ActionFollowup(Action):
     ) -> list[dict[str, Any]]:
         intent = latest_intent(tracker)
         last = tracker.get_slot("last_topic") or ""
-        brief = last.startswith(TOUR_PREFIX)
-        topic = load_topics().get(last.removeprefix(TOUR_PREFIX))
+        knowledge = load_knowledge()
+        topic = knowledge.topic(last.removeprefix(TOUR_PREFIX))
         if topic is None:
             dispatcher.utter_message(response="utter_followup_no_topic", buttons=topic_buttons())
             return []
+        fact = knowledge.fact(tracker.get_slot("last_fact"))
         if intent == "ask_source":
-            section = source_of(domain, topic.response) or "the summary"
+            section = fact.section if fact else " and ".join(topic.sections())
             dispatcher.utter_message(response="utter_source", section=section)
             summary = load_catalogue().get("resource", "summary")
             if summary:
                 dispatcher.utter_message(text=entry_message(summary))
             return []
         if intent == "ask_example":
-            return give(dispatcher, topic.example or DEFAULT_EXAMPLE)
-        if brief:
-            return give(dispatcher, {"topic": topic.name})
-        if topic.more:
-            return give(dispatcher, topic.more)
-        return give(dispatcher, DEFAULT_EXAMPLE)
+            return give(dispatcher, tracker, domain, topic.example or DEFAULT_EXAMPLE)
+        if fact and knowledge.follow_on(fact.id):
+            # After "Efficiency, in the long run" (one of the five), more is that value.
+            return give(dispatcher, tracker, domain, {"topic": knowledge.follow_on(fact.id)})
+        if last.startswith(TOUR_PREFIX) or (fact and len(topic.facts) > 1):
+            # After a tour step or a precise answer, "more" is the whole topic.
+            return give(dispatcher, tracker, domain, {"topic": topic.name})
+        return give(dispatcher, tracker, domain, topic.more or DEFAULT_EXAMPLE)

@@ -15,6 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import Catalogue, Entry, load_catalogue
+from actions.context import last_topic_name
+from actions.knowledge import load_knowledge
 from actions.responses import latest_intent
 
 MAX_LINKS_PER_REPLY = 3
@@ -97,6 +99,19 @@ def show_links(
     ActionShowLinks._choose(dispatcher, catalogue, intent)
 
 
+def from_last_topic(tracker: Tracker, catalogue: Catalogue) -> dict[str, list[Entry]]:
+    """ "Its story?", "the link to it": what the last answer's topic links to."""
+    topic = load_knowledge().topic(last_topic_name(tracker))
+    if topic is None:
+        return {}
+    for target in (topic.example, topic.more):
+        if target and "topic" not in target:
+            found = entries_from(target, catalogue)
+            if found:
+                return found
+    return {}
+
+
 class ActionShowLinks(Action):
     def name(self) -> str:
         return "action_show_links"
@@ -109,7 +124,8 @@ class ActionShowLinks(Action):
     ) -> list[dict[str, Any]]:
         catalogue = load_catalogue()
         intent = latest_intent(tracker)
-        show_links(dispatcher, requested_entries(tracker, catalogue), intent, catalogue)
+        found = requested_entries(tracker, catalogue) or from_last_topic(tracker, catalogue)
+        show_links(dispatcher, found, intent, catalogue)
         return []
 
     @staticmethod

@@ -1,7 +1,7 @@
-"""Loads the topic notes (``content/topics.yml``) and the walkthrough (``content/tour.yml``)."""
+"""Loads the guided walkthrough (``content/tour.yml``)."""
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -10,44 +10,19 @@ from actions.catalogue import CONTENT_DIR
 
 
 @dataclass(frozen=True)
-class Topic:
-    """An answer topic: the intent answered by ``utter_<name>``."""
-
-    name: str
-    title: str
-    more: dict[str, str] = field(default_factory=dict)
-    example: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def response(self) -> str:
-        return f"utter_{self.name}"
-
-
-@dataclass(frozen=True)
 class TourStep:
+    """One step: a topic's facts (or only ``facts``), under the step's title."""
+
     id: str
     section: str
     title: str
-    response: str
     topic: str
+    facts: tuple[str, ...] = ()
 
 
 def _read(path: Path) -> dict:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
-
-
-@functools.cache
-def load_topics(path: Path = CONTENT_DIR / "topics.yml") -> dict[str, Topic]:
-    return {
-        name: Topic(
-            name=name,
-            title=str(item["title"]),
-            more=dict(item.get("more") or {}),
-            example=dict(item.get("example") or {}),
-        )
-        for name, item in _read(path).items()
-    }
 
 
 @dataclass(frozen=True)
@@ -74,6 +49,8 @@ class Tour:
 def load_tour(path: Path = CONTENT_DIR / "tour.yml") -> Tour:
     data = _read(path)
     return Tour(
-        steps=tuple(TourStep(**step) for step in data["steps"]),
+        steps=tuple(
+            TourStep(**{**step, "facts": tuple(step.get("facts") or ())}) for step in data["steps"]
+        ),
         controls=dict(data.get("controls") or {}),
     )

@@ -11,7 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.responses import latest_intent, response_text
+from actions.compose import response_text
+from actions.knowledge import load_knowledge
+from actions.responses import latest_intent
 from actions.topics import Tour, load_tour
 
 CONTROL_PAYLOADS = {
@@ -26,10 +28,11 @@ CONTROL_PAYLOADS = {
 def step_message(tour: Tour, index: int, domain: dict[str, Any]) -> dict[str, Any]:
     """The text and buttons of one step: its position, its words, the controls."""
     step = tour.steps[index]
-    header = (response_text(domain, "utter_tour_position") or "{title}").format(
+    responses = domain.get("responses") or {}
+    header = (response_text(responses, "utter_tour_position") or "{title}").format(
         number=index + 1, total=len(tour.steps), title=step.title
     )
-    body = response_text(domain, step.response) or ""
+    body = load_knowledge().topics[step.topic].body(only=list(step.facts) or None)
     buttons = [
         {"title": title, "payload": CONTROL_PAYLOADS[key]}
         for key, title in tour.controls.items()

@@ -21,6 +21,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.question_shape import focus
+
+# The message attribute holding the embedding of a long message's question (see focus()).
+FOCUS = "e5_focus"
+
 # The engine uses OpenMP. Its default busy-waiting threads collapse under contention
 # (measured here: 2.5 s per query with other processes busy, 47 ms with PASSIVE).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -50,6 +55,8 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             **DenseFeaturizer.get_default_config(),
             "max_chars": 500,
             "batch_size": 64,
+            # Long messages also get their question's embedding (bot/nlu/question_shape.py).
+            "focus": True,
         }
 
     @staticmethod
@@ -75,19 +82,32 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         limit = int(self._config["max_chars"])
         return [(m.get(TEXT) or "").strip()[:limit] for m in messages]
 
+    def _embed(self, texts: List[Text]) -> np.ndarray:
+        size = int(self._config["batch_size"])
+        chunks = [
+            np.atleast_2d(_model().query(texts[start : start + size]))
+            for start in range(0, len(texts), size)
+        ]
+        return np.vstack(chunks).astype(np.float32) if chunks else np.zeros((0, 0))
+
     def _featurize(self, messages: List[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT) is not None]
-        size = int(self._config["batch_size"])
-        for start in range(0, len(todo), size):
-            batch = todo[start : start + size]
-            vectors = np.atleast_2d(_model().query(self._texts(batch)))
-            for message, vector in zip(batch, vectors, strict=True):
-                self.add_features_to_message(
-                    sequence=None,
-                    sentence=vector.reshape(1, -1).astype(np.float32),
-                    attribute=TEXT,
-                    message=message,
-                )
+        for message, vector in zip(todo, self._embed(self._texts(todo)), strict=True):
+            self.add_features_to_message(
+                sequence=None,
+                sentence=vector.reshape(1, -1),
+                attribute=TEXT,
+                message=message,
+            )
+        if not self._config.get("focus", True):
+            return
+        # A long message also gets its question's embedding, for the classifier and ranker.
+        focused = [(m, focus(m.get(TEXT))) for m in todo]
+        focused = [(m, text) for m, text in focused if text]
+        limit = int(self._config["max_chars"])
+        vectors = self._embed([text[:limit] for _, text in focused])
+        for (message, text), vector in zip(focused, vectors, strict=True):
+            message.set(FOCUS, {"text": text, "vector": vector})
 
     def process(self, messages: List[Message]) -> List[Message]:
         self._featurize(messages)

@@ -26,6 +26,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu.e5_featurizer import FOCUS
+
 logger = logging.getLogger(__name__)
 
 
@@ -123,11 +125,28 @@ class EmbeddingNgramIntentClassifier(GraphComponent, IntentClassifier):
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def _scores(self, vectors: np.ndarray, texts: List[Text]) -> np.ndarray:
+        ngrams = self.vectorizer.transform([t[: self.config["max_chars"]] for t in texts])
+        return np.asarray(sp.hstack([sp.csr_matrix(vectors), ngrams]).tocsr() @ self.coef.T)
+
+    def focused_probabilities(self, messages: List[Message]) -> np.ndarray:
+        """Each message's probabilities; a long message's are averaged with its question's."""
+        probs = self.probabilities(messages)
+        for row, message in enumerate(messages):
+            focused = message.get(FOCUS)
+            if not focused:
+                continue
+            scores = self._scores(focused["vector"].reshape(1, -1), [focused["text"]])
+            scores = scores + self.intercept
+            exp = np.exp(scores - scores.max())
+            probs[row] = 0.5 * probs[row] + 0.5 * (exp / exp.sum()).reshape(-1)
+        return probs
+
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if m.get(TEXT) and self.coef is not None]
         if not todo:
             return messages
-        for message, probs in zip(todo, self.probabilities(todo), strict=True):
+        for message, probs in zip(todo, self.focused_probabilities(todo), strict=True):
             order = np.argsort(-probs)[: self.config["ranking_length"]]
             ranking = [{"name": str(self.classes[i]), "confidence": float(probs[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -1,0 +1,494 @@
+"""Decides, after the intent classifier, which fact answers a question, or that none does.
+
+The intent classifier only names a topic. This component ranks the summary's facts
+(``actions/content/topics.yml``) against the question and then:
+
+- **answers precisely**: a question about one fact gets ``answer.fact``, so the reply leads
+  with it; a broad question gets the topic (``answer.fact`` is None);
+- **declines what the summary does not hold**: a question that asks for a kind of answer
+  (a number, an amount, a date, a duration, contact details, a name, a place) that no
+  fact it would be given holds, or asks it about another organisation than the fact's,
+  becomes ``nlu_fallback`` with the reason in ``decline``; advice and "how do I do it"
+  questions (trained as ``out_of_scope_advice`` / ``out_of_scope_practice``) become
+  ``out_of_scope``, the name clients and analytics rely on;
+- **guards control intents**: "next", "stop", "tell me more" fire only on messages that
+  plainly are them; a longer message that names a topic goes to that topic;
+- flags **fragments** ("and in phase two?") for the dialogue step, which alone knows the
+  previous question.
+
+Facts are ranked by the question's embedding against the training questions that point
+at each fact (``metadata: {fact: <id>}`` in ``data/nlu/facts.yml``) and against the fact's
+own words, plus the rare words they share. Everything is stored as arrays and JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.knowledge import Knowledge, load_knowledge
+from bot.nlu import question_shape
+from bot.nlu.e5_featurizer import FOCUS, _model
+
+logger = logging.getLogger(__name__)
+
+FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+# Trained decline intents, reported to clients as out_of_scope with the reason kept.
+DECLINE_INTENTS = {
+    "out_of_scope_advice": "advice",
+    "out_of_scope_practice": "practice",
+}
+CONTROL_INTENTS = {
+    "tour_start", "tour_next", "tour_back", "tour_skip", "tour_stop", "tour_resume",
+    "tell_more", "ask_example", "ask_source", "choose_item",
+    "greet", "goodbye", "thanks", "bot_challenge", "help",
+}  # fmt: skip
+# Organisations the summary names: a question about one of them is answered only by a fact
+# that names it too ("the EPPI Centre's phone number" is not the Collective's).
+ORGANISATIONS = {
+    "eppi": re.compile(r"\beppi\b", re.I),
+    "gobby": re.compile(r"\bgobby\b", re.I),
+    "peoples voice media": re.compile(r"\bpeople'?s voice\b|\bpvm\b", re.I),
+    "institute of community reporters": re.compile(r"\binstitute of community\b|\bicr\b", re.I),
+    "research england": re.compile(r"\bresearch england\b", re.I),
+    "ucl engagement": re.compile(r"\bucl engagement\b", re.I),
+}
+SUBJECT_KINDS = {"contact", "count", "money", "date", "person", "place", "duration"}
+_STOP = set(
+    "the a an and or of to in on for with from by at is are was were be been it its this that "
+    "these those what which who whom how why when where do does did can could would should will "
+    "about into than then there their they them you your we our us i me my co production "
+    "coproduction project research value tell more give show please any some also "
+    # words that only say what kind of answer is wanted, or how precisely
+    "many much number percentage percent proportion share fraction long exactly roughly "
+    "approximately overall total altogether actually really just like know want need find "
+    "out get got have has had say says said mention mentioned document resource summary "
+    "interactive according here there there's whats what's thing things people person "
+    "anyone someone kind sort type part % £ each every per get gets getting give given "
+    "make made makes use used using able also still even only other others another "
+    "much most more less least very well good best way ways does doing done go going "
+    "come came comes take took taken see look looking tell told ask asked asking "
+    "talk talking mean means meaning here now then again ever never yes no not "
+    "couldnt cant dont wont isnt doesnt didnt wasnt arent im ive id youre somebody "
+    "something anything everyone everybody anybody".split()
+)
+# Rare words of the question that none of a fact's words (its text, its topic's title and
+# intro, its topic's training questions) begin like: a question asked of a fact about
+# something the topic does not speak of ("How many *men* filled in the survey?").
+PREFIX = 5
+
+
+def _stem(word: str) -> str:
+    return word[:PREFIX]
+
+
+def _vocabulary_words(text: str) -> set[str]:
+    return {_stem(w) for w in question_shape.words(text) if w not in _STOP}
+
+
+def _content_words(text: str) -> set[str]:
+    """Words that tell facts apart: rare words, and every number ("phase 2", "39%")."""
+    return {
+        w.rstrip("s")
+        for w in question_shape.words(text)
+        if (len(w) > 3 or any(c.isdigit() for c in w)) and w not in _STOP
+    }
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FactRanker(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # A fact leads the answer when it beats the topic's broad questions by this much
+            "precise_margin": 0.0,
+            # ... and the topic's next fact by this much.
+            "runner_up_margin": 0.01,
+            # A fact of another kind or topic counts when this close to the best score.
+            "kind_window": 0.08,
+            # Weight of the fact's own words against its training questions.
+            "passage_weight": 0.3,
+            # Score added per rare word the question shares with the fact (at most two).
+            "lexical_bonus": 0.04,
+            # Control intents ("next", "stop") only for messages up to this many words.
+            "control_max_words": 6,
+            # A topic may replace a guarded control intent from at least this confidence.
+            "control_fallback_confidence": 0.05,
+            "ranking_length": 30,
+            # An unsure classifier is overruled when a fact's questions match this closely.
+            "rescue_score": 0.93,
+            # A question word used by at most this many intents' questions is a subject word.
+            "rare_topics": 2,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        arrays: Optional[Dict[str, np.ndarray]] = None,
+        labels: Optional[List[str]] = None,
+        example_vocabulary: Optional[Dict[str, List[str]]] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.knowledge: Knowledge = load_knowledge()
+        self.arrays = arrays or {}
+        self.labels = labels or []
+        self.fact_ids = list(self.knowledge.facts)
+        self._fact_words = {
+            fid: _content_words(fact.plain) for fid, fact in self.knowledge.facts.items()
+        }
+        self._fact_kinds = {fid: self._kinds_of(fid) for fid in self.knowledge.facts}
+        counts: Dict[str, int] = {}
+        for fact_words in self._fact_words.values():
+            for word in fact_words:
+                counts[word] = counts.get(word, 0) + 1
+        # A shared word counts for more the fewer facts use it ("2" in "phase 2").
+        self._rarity = {word: 1.0 / count for word, count in counts.items()}
+        self.example_vocabulary = example_vocabulary or {}
+        self._index()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "FactRanker":
+        return cls(config, model_storage, resource)
+
+    # ---------- training ----------
+    def train(self, training_data: TrainingData) -> Resource:
+        vectors, labels = [], []
+        vocabulary: Dict[str, set] = {}
+        for message in training_data.intent_examples:
+            _, sentence = message.get_dense_features(TEXT)
+            if sentence is None:
+                continue
+            intent = message.get(INTENT)
+            metadata = (message.get("metadata") or {}).get("intent") or {}
+            fact = metadata.get("fact") if isinstance(metadata, dict) else None
+            if fact and fact not in self.knowledge.facts:
+                raise ValueError(f"training example points at unknown fact {fact!r}")
+            labels.append(f"fact:{fact}" if fact else f"intent:{intent}")
+            vectors.append(sentence.features.reshape(-1))
+            # A topic's words: every question it was trained on, whichever fact it names.
+            vocabulary.setdefault(intent, set()).update(_vocabulary_words(message.get(TEXT)))
+        passages = np.atleast_2d(
+            _model().passage([self.knowledge.facts[f].plain for f in self.fact_ids])
+        ).astype(np.float32)
+        self.arrays = {"examples": np.vstack(vectors).astype(np.float32), "passages": passages}
+        self.labels = labels
+        self.example_vocabulary = {k: sorted(v) for k, v in vocabulary.items()}
+        self._index()
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / "ranker.npz", **self.arrays)
+            (directory / "ranker.json").write_text(
+                json.dumps(
+                    {
+                        "labels": labels,
+                        "facts": self.fact_ids,
+                        "vocabulary": self.example_vocabulary,
+                    }
+                )
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "FactRanker":
+        try:
+            with model_storage.read_from(resource) as directory:
+                arrays = dict(np.load(directory / "ranker.npz"))
+                meta = json.loads((directory / "ranker.json").read_text())
+        except (ValueError, FileNotFoundError):
+            logger.warning("No trained fact ranker found; answers will not be precise.")
+            return cls(config, model_storage, resource)
+        component = cls(
+            config, model_storage, resource, arrays, meta["labels"], meta.get("vocabulary")
+        )
+        if meta["facts"] != component.fact_ids:
+            logger.warning("The facts changed since training: run `make train`.")
+        return component
+
+    def _kinds_of(self, fid: str) -> set:
+        """The kinds of answer a fact gives; a listed fact also answers "how many"."""
+        fact = self.knowledge.facts[fid]
+        kinds = question_shape.fact_kinds(fact.plain)
+        if fact.list or self.knowledge.topics[fact.topic].list != "paragraphs":
+            kinds.add("count")
+        return kinds
+
+    def _fact_vocabulary(self, fid: str) -> set[str]:
+        fact = self.knowledge.facts[fid]
+        topic = self.knowledge.topics[fact.topic]
+        words = _vocabulary_words(" ".join([fact.plain, fact.intro, topic.title, topic.intro]))
+        return words | set(self.example_vocabulary.get(fact.topic, ()))
+
+    def unknown_words(self, question: str, fid: str) -> set[str]:
+        """The question's rare words that the fact's topic never uses.
+
+        A word is rare when at most ``rare_topics`` topics' questions use it: "men",
+        "London", "excluded" are; "team", "back", "whole" are everyday words of many.
+        """
+        limit = int(self.config["rare_topics"])
+        return {
+            w
+            for w in _vocabulary_words(question) - self._vocab[fid]
+            if len(w) > 2 and self._topic_count.get(w, 0) <= limit
+        }
+
+    def _index(self) -> None:
+        """Which example rows point at which fact, and which are a topic's broad questions."""
+        self._fact_rows: Dict[str, np.ndarray] = {}
+        self._intent_rows: Dict[str, np.ndarray] = {}
+        facts: Dict[str, list] = {}
+        intents: Dict[str, list] = {}
+        for row, label in enumerate(self.labels):
+            kind, _, name = label.partition(":")
+            (facts if kind == "fact" else intents).setdefault(name, []).append(row)
+        self._fact_rows = {k: np.array(v) for k, v in facts.items()}
+        self._vocab = {fid: self._fact_vocabulary(fid) for fid in self.knowledge.facts}
+        self._topic_count: Dict[str, int] = {}
+        for name, words in self.example_vocabulary.items():
+            for word in words:
+                self._topic_count[word] = self._topic_count.get(word, 0) + 1
+        self._intent_rows = {k: np.array(v) for k, v in intents.items()}
+
+    # ---------- scoring ----------
+    def _queries(self, message: Message) -> Optional[np.ndarray]:
+        """The question's embedding, and a long message's question's, as rows."""
+        if "examples" not in self.arrays:
+            return None
+        _, sentence = message.get_dense_features(TEXT)
+        if sentence is None:
+            return None
+        queries = [sentence.features.reshape(-1)]
+        focused = message.get(FOCUS)
+        if focused:
+            queries.append(np.asarray(focused["vector"]).reshape(-1))
+        return np.vstack(queries)
+
+    def fact_scores(self, message: Message) -> Dict[str, float]:
+        query = self._queries(message)
+        if query is None:
+            return {}
+        example_sims = (self.arrays["examples"] @ query.T).max(axis=1)
+        passage_sims = (self.arrays["passages"] @ query.T).max(axis=1)
+        focused = message.get(FOCUS)
+        question_words = _content_words((focused or {}).get("text") or message.get(TEXT) or "")
+        weight = float(self.config["passage_weight"])
+        scores = {}
+        for index, fid in enumerate(self.fact_ids):
+            rows = self._fact_rows.get(fid)
+            passage = float(passage_sims[index])
+            score = passage
+            if rows is not None and len(rows):
+                score = (1 - weight) * float(example_sims[rows].max()) + weight * passage
+            shared = sum(self._rarity[w] for w in question_words & self._fact_words[fid])
+            scores[fid] = score + float(self.config["lexical_bonus"]) * min(shared, 3.0)
+        self._broad = {
+            name: float(example_sims[rows].max()) for name, rows in self._intent_rows.items()
+        }
+        return scores
+
+    # ---------- decisions ----------
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            # "/intent" payloads (buttons) are Rasa's RegexMessageHandler's, not questions.
+            if message.get(TEXT) and not message.get(TEXT).startswith("/"):
+                self._decide(message)
+        return messages
+
+    def _decide(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        focused = (message.get(FOCUS) or {}).get("text")
+        question = focused or text
+        intent = dict(message.get(INTENT) or {})
+        ranking = list(message.get("intent_ranking") or [])
+        name = intent.get("name")
+        scores = self.fact_scores(message)
+        ranked = sorted(scores, key=scores.get, reverse=True)
+        kinds = sorted(question_shape.asked_kinds(question))
+        message.set(
+            "fact_ranking",
+            [
+                {
+                    "fact": fid,
+                    "topic": self.knowledge.facts[fid].topic,
+                    "score": round(scores[fid], 4),
+                    "fits": bool(set(kinds) & self._fact_kinds[fid]),
+                }
+                for fid in ranked[: int(self.config["ranking_length"])]
+            ],
+            add_to_output=True,
+        )
+        message.set("fragment", question_shape.is_fragment(text), add_to_output=True)
+        message.set("asked_kinds", kinds, add_to_output=True)
+
+        if name in (FALLBACK, OUT_OF_SCOPE):
+            # The classifier was unsure or declined: keep it unless a fact plainly answers
+            # a question of a topic the classifier also considered.
+            rescued = self._rescue(ranked, scores, ranking) if name == FALLBACK else None
+            if rescued is None:
+                reason = "unsure" if name == FALLBACK else "off_topic"
+                self._decline(message, name, reason, intent, ranked[0] if ranked else None)
+                return
+            name, intent = rescued, {"name": rescued, "confidence": intent.get("confidence")}
+        if name in DECLINE_INTENTS:
+            self._decline(message, OUT_OF_SCOPE, DECLINE_INTENTS[name], intent, None)
+            return
+        if name in CONTROL_INTENTS:
+            name = self._guard_control(message, text, intent, ranking)
+        topic = self.knowledge.topic(name)
+        if topic is None or not scores:
+            return
+        self._answer(message, topic.name, scores, ranked, set(kinds), question, intent)
+
+    def _rescue(
+        self, ranked: List[str], scores: Dict[str, float], ranking: List[dict]
+    ) -> Optional[str]:
+        if not ranked or scores[ranked[0]] < float(self.config["rescue_score"]):
+            return None
+        topic = self.knowledge.facts[ranked[0]].topic
+        considered = [r["name"] for r in ranking if r["name"] != FALLBACK][:3]
+        return topic if topic in considered else None
+
+    def _guard_control(
+        self, message: Message, text: str, intent: dict, ranking: List[dict]
+    ) -> Optional[str]:
+        """A long message that the classifier read as "next" or "stop" goes to its topic."""
+        if question_shape.word_count(text) <= int(self.config["control_max_words"]):
+            return intent.get("name")
+        for candidate in ranking[1:4]:
+            if self.knowledge.topic(candidate["name"]) and candidate["confidence"] >= float(
+                self.config["control_fallback_confidence"]
+            ):
+                chosen = {"name": candidate["name"], "confidence": candidate["confidence"]}
+                message.set(INTENT, chosen, add_to_output=True)
+                message.set("guarded_intent", intent.get("name"), add_to_output=True)
+                return candidate["name"]
+        return intent.get("name")
+
+    def _answer(
+        self,
+        message: Message,
+        topic_name: str,
+        scores: Dict[str, float],
+        ranked: List[str],
+        kinds: set,
+        question: str,
+        intent: dict,
+    ) -> None:
+        topic = self.knowledge.topics[topic_name]
+        in_topic = [fid for fid in ranked if self.knowledge.facts[fid].topic == topic_name]
+        best = in_topic[0]
+        chosen: Optional[str] = None
+        if kinds:
+            # The fact must give that kind of answer, about what was asked, and be among the
+            # best: in the classifier's topic, or anywhere near the top.
+            window = float(self.config["kind_window"])
+            top = scores[ranked[0]]
+            pool = in_topic[:3] + [fid for fid in ranked[:10] if fid not in in_topic[:3]]
+            candidates = [
+                fid
+                for fid in pool
+                if scores[fid] >= top - window
+                and kinds & self._fact_kinds[fid]
+                and self._same_subject(question, fid, kinds)
+                and not self.unknown_words(question_shape.last_question(question), fid)
+            ]
+            if not candidates:
+                self._decline(message, FALLBACK, "not_in_summary", intent, best, question)
+                return
+            chosen = max(candidates, key=scores.get)
+            topic = self.knowledge.topics[self.knowledge.facts[chosen].topic]
+            message.set(
+                "unknown_words",
+                sorted(
+                    (w, self._topic_count.get(w, 0))
+                    for w in _vocabulary_words(question_shape.last_question(question))
+                    - self._vocab[chosen]
+                ),
+                add_to_output=True,
+            )
+        runner_up = scores[in_topic[1]] if len(in_topic) > 1 else -1.0
+        broad = self._broad.get(topic.name, -1.0)
+        if not kinds and len(topic.facts) > 1:
+            if (
+                scores[best] >= broad + float(self.config["precise_margin"])
+                and scores[best] - runner_up >= float(self.config["runner_up_margin"])
+            ):
+                chosen = best
+        if topic.name != intent.get("name"):
+            message.set(
+                INTENT, {"name": topic.name, "confidence": intent.get("confidence")}, add_to_output=True
+            )
+        order = [fid for fid in ranked if self.knowledge.facts[fid].topic == topic.name]
+        message.set(
+            "answer",
+            {
+                "topic": topic.name,
+                "fact": chosen,
+                "order": order[:1],
+                # why: the best fact's score, the topic's best broad question, the next fact
+                "score": round(scores[best], 4),
+                "broad": round(broad, 4),
+                "runner_up": round(runner_up, 4),
+            },
+            add_to_output=True,
+        )
+
+    def _same_subject(self, question: str, fid: str, kinds: set) -> bool:
+        """A question about a named organisation is answered only by a fact that names it."""
+        if not kinds & SUBJECT_KINDS:
+            return True
+        fact = self.knowledge.facts[fid].plain
+        for pattern in ORGANISATIONS.values():
+            if pattern.search(question) and not pattern.search(fact):
+                return False
+        return True
+
+    def _decline(
+        self,
+        message: Message,
+        name: str,
+        reason: str,
+        intent: dict,
+        fact: Optional[str],
+        question: Optional[str] = None,
+    ) -> None:
+        message.set(
+            "decline",
+            {
+                "reason": reason,
+                "question": question,
+                "intent": intent.get("name"),
+                "confidence": intent.get("confidence"),
+                "topic": self.knowledge.facts[fact].topic if fact else None,
+                "fact": fact,
+            },
+            add_to_output=True,
+        )
+        message.set(INTENT, {"name": name, "confidence": intent.get("confidence")}, add_to_output=True)
