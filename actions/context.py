@@ -77,7 +77,8 @@ def from_context(tracker: Tracker, knowledge: Knowledge) -> dict[str, Any] | Non
     fitting = [
         entry
         for entry in ranking
-        if entry["topic"] in family and (entry.get("fits") or not kinds)
+        if entry["topic"] in family
+        and (entry.get("fits") or not kinds)
         and entry["score"] >= ranking[0]["score"] - CONTEXT_WINDOW
     ]
     last_fact = tracker.get_slot("last_fact")

@@ -9,7 +9,6 @@ content, in ``content/topics.yml``.
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import say_answer

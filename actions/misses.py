@@ -112,7 +112,9 @@ class ActionHandleMiss(Action):
             return []
         if misses >= MISSES_BEFORE_HANDOFF:
             dispatcher.utter_message(response="utter_handoff")
-            dispatcher.utter_message(**compose.topic_message(knowledge, knowledge.topics[CONTACT_TOPIC]))
+            dispatcher.utter_message(
+                **compose.topic_message(knowledge, knowledge.topics[CONTACT_TOPIC])
+            )
             return [SlotSet("miss_count", 0)]
         dispatcher.utter_message(response="utter_out_of_scope")
         return [SlotSet("miss_count", misses)]

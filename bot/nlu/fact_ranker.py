@@ -271,7 +271,7 @@ class FactRanker(GraphComponent):
         self._fact_rows = {k: np.array(v) for k, v in facts.items()}
         self._vocab = {fid: self._fact_vocabulary(fid) for fid in self.knowledge.facts}
         self._topic_count: Dict[str, int] = {}
-        for name, words in self.example_vocabulary.items():
+        for words in self.example_vocabulary.values():
             for word in words:
                 self._topic_count[word] = self._topic_count.get(word, 0) + 1
         self._intent_rows = {k: np.array(v) for k, v in intents.items()}
@@ -436,14 +436,15 @@ class FactRanker(GraphComponent):
         runner_up = scores[in_topic[1]] if len(in_topic) > 1 else -1.0
         broad = self._broad.get(topic.name, -1.0)
         if not kinds and len(topic.facts) > 1:
-            if (
-                scores[best] >= broad + float(self.config["precise_margin"])
-                and scores[best] - runner_up >= float(self.config["runner_up_margin"])
-            ):
+            if scores[best] >= broad + float(self.config["precise_margin"]) and scores[
+                best
+            ] - runner_up >= float(self.config["runner_up_margin"]):
                 chosen = best
         if topic.name != intent.get("name"):
             message.set(
-                INTENT, {"name": topic.name, "confidence": intent.get("confidence")}, add_to_output=True
+                INTENT,
+                {"name": topic.name, "confidence": intent.get("confidence")},
+                add_to_output=True,
             )
         order = [fid for fid in ranked if self.knowledge.facts[fid].topic == topic.name]
         message.set(
@@ -491,4 +492,6 @@ class FactRanker(GraphComponent):
             },
             add_to_output=True,
         )
-        message.set(INTENT, {"name": name, "confidence": intent.get("confidence")}, add_to_output=True)
+        message.set(
+            INTENT, {"name": name, "confidence": intent.get("confidence")}, add_to_output=True
+        )

@@ -68,11 +68,16 @@ _NUMBER_WORDS = re.compile(
 FACT_KIND_PATTERNS: dict[str, re.Pattern] = {
     "money": re.compile(r"£\s?\d|\bremuneration\b", re.I),
     "count": re.compile(r"\d"),
-    "date": re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|"
-                       r"august|september|october|november|december)\b|coming soon", re.I),
+    "date": re.compile(
+        r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|"
+        r"august|september|october|november|december)\b|coming soon",
+        re.I,
+    ),
     "duration": re.compile(r"\b\d+ (months?|years?|weeks?)\b", re.I),
     "contact": re.compile(r"@|\bphone\b|www\.|\bwebsite\b|\btwitter\b", re.I),
-    "person": re.compile(r"\b(narrated by|niccola|issac|lydia|hameed|ashleigh|noreen|shahid)\b", re.I),
+    "person": re.compile(
+        r"\b(narrated by|niccola|issac|lydia|hameed|ashleigh|noreen|shahid)\b", re.I
+    ),
     "place": re.compile(r"\b(uk|london|university college london|at ucl)\b", re.I),
 }
 

@@ -8,7 +8,7 @@ facts and training examples, nothing here. Everything else is left to the rules.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -31,23 +31,23 @@ EXTRA_INTENTS = ("choose_item",)
 )
 class ContentPolicy(Policy):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # Above RulePolicy's 6 would override rules; content intents have none.
         return {"priority": 5}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-        featurizer: Optional[Any] = None,
+        featurizer: Any | None = None,
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self.intents = set(load_knowledge().topics) | set(EXTRA_INTENTS)
 
     def train(
-        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
     ) -> Resource:
         missing = sorted(self.intents - set(domain.intents))
         if missing:
@@ -60,7 +60,7 @@ class ContentPolicy(Policy):
         self,
         tracker: DialogueStateTracker,
         domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
+        rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
         result = self._default_predictions(domain)
