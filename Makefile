@@ -15,9 +15,14 @@ SPACY_MODEL := var/spacy/en_copro/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/nlu/*.py bot/policies/*.py) actions/content/topics.yml actions/knowledge.py $(SPACY_MODEL)
 CONVERSATION_TESTS := $(wildcard tests/test_*.yml)
-# Regression floors for the held-out check (targets: 95% / 90%; see README "NLU quality").
-MIN_ACCURACY := 0.94
-MIN_REJECTION := 0.90
+# Regression floors for the held-out check (targets: 95% / 90%; see README "NLU quality"):
+# topic accuracy, off-topic declined, single-fact questions whose fact leads the reply,
+# and the conversation cases played over REST (tests/heldout/cases/, outside-style scoring).
+MIN_ACCURACY := 0.87
+MIN_REJECTION := 0.92
+MIN_FACT_FIRST := 0.85
+MIN_CASES := 0.84
+HELDOUT_CASES := $(wildcard tests/heldout/cases/*.yml)
 
 .PHONY: install system train run chat test validate unit conversations heldout lint format clean
 
@@ -75,7 +80,9 @@ conversations: $(MODEL)
 	done
 
 heldout: $(MODEL)
-	$(PY) -m bot.evaluate --model $(MODEL) --check --min-accuracy $(MIN_ACCURACY) --min-rejection $(MIN_REJECTION)
+	$(PY) -m bot.evaluate --model $(MODEL) --check --min-accuracy $(MIN_ACCURACY) \
+	  --min-rejection $(MIN_REJECTION) --min-fact-first $(MIN_FACT_FIRST)
+	$(PY) -m bot.evaluation.cases $(HELDOUT_CASES) --model $(MODEL) --check --min $(MIN_CASES)
 
 ## evaluate: answer quality, ours vs Rasa's default pipeline -> reports/evaluation.md
 ## (cross-validation, held-out set, conversation tests, end-to-end over REST)

@@ -18,11 +18,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose
 from actions.catalogue import load_catalogue
 from actions.context import chosen_item, from_context
-from actions.knowledge import Knowledge, load_knowledge
-from actions.links import entries_from, show_links
+from actions.knowledge import Knowledge, Topic, load_knowledge
+from actions.links import entries_from, requested_entries, show_links
 from actions.responses import latest_intent
 
 LISTING_TOPICS = {"case_studies", "personal_stories"}
+NAMED_LABELS = ("story", "case_study", "resource")
 # A question that asks for a page or a link gets the topic's link as well as its words.
 WANTS_LINK = re.compile(
     r"\b(link|url|page|web ?page|send me|where can i (find|see|get|watch|read)|open)\b", re.I
@@ -37,11 +38,31 @@ def named_links(knowledge: Knowledge, fact_id: str | None) -> dict[str, list]:
     catalogue = load_catalogue()
     text = fact.plain.lower()
     found: dict[str, list] = {}
-    for label in ("story", "case_study", "resource"):
+    for label in NAMED_LABELS:
         for entry in catalogue.all(label):
             if entry.title.lower() in text:
                 found.setdefault(label, []).append(entry)
     return found
+
+
+def links_for(
+    tracker: Tracker, knowledge: Knowledge, topic: Topic, fact_id: str | None
+) -> dict[str, list]:
+    """The links that go with an answer: those the message names ("Noreen's story"), those
+    the fact names, or the topic's own link when the person asks for a page."""
+    catalogue = load_catalogue()
+    named = {
+        label: entries
+        for label, entries in requested_entries(tracker, catalogue).items()
+        if label in NAMED_LABELS
+    }
+    if named:
+        return named
+    if named_links(knowledge, fact_id):
+        return named_links(knowledge, fact_id)
+    if WANTS_LINK.search(tracker.latest_message.get("text") or "") and topic.more:
+        return entries_from(topic.more, catalogue)
+    return {}
 
 
 def say_answer(
@@ -58,14 +79,9 @@ def say_answer(
         return []
     topic = knowledge.topics[answer["topic"]]
     dispatcher.utter_message(**message)
-    if topic.name in LISTING_TOPICS:
-        show_links(dispatcher, {}, topic.name)
-    elif named_links(knowledge, answer.get("fact")):
-        show_links(dispatcher, named_links(knowledge, answer.get("fact")))
-    elif WANTS_LINK.search(tracker.latest_message.get("text") or "") and topic.more:
-        found = entries_from(topic.more, load_catalogue())
-        if found:
-            show_links(dispatcher, found)
+    links = links_for(tracker, knowledge, topic, answer.get("fact"))
+    if links or topic.name in LISTING_TOPICS:
+        show_links(dispatcher, links, topic.name)
     if tracker.get_slot("tour_active"):
         dispatcher.utter_message(response="utter_tour_offer_continue")
     return [

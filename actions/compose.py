@@ -35,14 +35,16 @@ def topic_message(
     buttons = [dict(b) for b in topic.buttons]
     listed = [i["topic"] for i in topic.items if i.get("topic") in knowledge.topics]
     if not buttons and listed:
-        # A list of topics ("the five values") offers each, numbered as it is shown.
+        # A list of topics ("the five values") offers each, in the order shown.
         buttons = [
-            {"title": f"{number}. {knowledge.topics[name].title}", "payload": f"/{name}"}
-            for number, name in enumerate(listed, 1)
+            {"title": knowledge.topics[name].title, "payload": f"/{name}"} for name in listed
         ]
+    lead = knowledge.fact(topic.lead)
+    body = topic.body(order)
     return {
         "response": ANSWER,
-        "answer": topic.body(order),
+        # A value leads with its headline as the summary words it, then its detail.
+        "answer": f"{lead.render()}\n\n{body}" if lead else body,
         "section": " and ".join(topic.sections()),
         "buttons": buttons,
     }

@@ -38,6 +38,11 @@ class Fact:
         """The words without Markdown, as one line (for ranking and coverage checks)."""
         return " ".join(re.sub(r"[*_]", "", self.text).split())
 
+    def key(self) -> str:
+        """What shows the fact: its first **bold** phrase (as rendered), else its opening words."""
+        bold = re.search(r"\*\*(.+?)\*\*", self.text)
+        return bold.group(0) if bold else self.render()[:60]
+
     def render(self) -> str:
         """The fact as a person reads it: a sub-list (``a; b; c``) becomes bullets."""
         if self.list != "bullets":
@@ -56,6 +61,7 @@ class Topic:
     facts: tuple[Fact, ...]
     intro: str = ""
     outro: str = ""
+    lead: str = ""
     list: str = "paragraphs"
     buttons: tuple[dict, ...] = ()
     more: dict[str, str] = field(default_factory=dict)
@@ -153,6 +159,7 @@ def _topic(name: str, item: dict) -> Topic:
         facts=facts,
         intro=str(item.get("intro") or ""),
         outro=str(item.get("outro") or ""),
+        lead=str(item.get("lead") or ""),
         list=style,
         buttons=tuple(dict(b) for b in item.get("buttons") or []),
         more=dict(item.get("more") or {}),

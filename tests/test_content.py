@@ -204,6 +204,7 @@ def test_follow_ups_tour_and_items_name_what_exists() -> None:
     for topic in knowledge.topics.values():
         for target in filter(None, [topic.more, topic.example, *topic.items]):
             assert exists(target), (topic.name, target)
+        assert not topic.lead or topic.lead in knowledge.facts, topic.name
     for step in load_tour().steps:
         assert step.topic in knowledge.topics, step.id
         assert all(knowledge.facts[f].topic == step.topic for f in step.facts), step.id

@@ -23,6 +23,7 @@ own words, plus the rare words they share. Everything is stored as arrays and JS
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import re
@@ -37,6 +38,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from actions.catalogue import load_catalogue
 from actions.knowledge import Knowledge, load_knowledge
 from bot.nlu import question_shape
 from bot.nlu.e5_featurizer import FOCUS, _model
@@ -65,7 +67,12 @@ ORGANISATIONS = {
     "research england": re.compile(r"\bresearch england\b", re.I),
     "ucl engagement": re.compile(r"\bucl engagement\b", re.I),
 }
-SUBJECT_KINDS = {"contact", "count", "money", "date", "person", "place", "duration"}
+LINK_INTENT = "ask_link"
+LINK_ENTITIES = {"story", "case_study", "resource"}
+SUBJECT_KINDS = {
+    "contact", "phone", "email", "address", "website", "social",
+    "count", "money", "date", "person", "place", "duration",
+}  # fmt: skip
 _STOP = set(
     "the a an and or of to in on for with from by at is are was were be been it its this that "
     "these those what which who whom how why when where do does did can could would should will "
@@ -92,6 +99,18 @@ PREFIX = 5
 
 def _stem(word: str) -> str:
     return word[:PREFIX]
+
+
+def has_close(word: str, buckets: Dict[str, List[str]]) -> bool:
+    """Whether a word of ``buckets`` (words by first letter) is a likely typo of ``word``."""
+    return bool(difflib.get_close_matches(word, buckets.get(word[:1], ()), n=1, cutoff=0.75))
+
+
+def by_first_letter(words: set[str]) -> Dict[str, List[str]]:
+    buckets: Dict[str, List[str]] = {}
+    for word in words:
+        buckets.setdefault(word[:1], []).append(word)
+    return buckets
 
 
 def _vocabulary_words(text: str) -> set[str]:
@@ -122,15 +141,23 @@ class FactRanker(GraphComponent):
             "passage_weight": 0.3,
             # Score added per rare word the question shares with the fact (at most two).
             "lexical_bonus": 0.04,
+            # Score added per number the question shares with the fact ("phase 2").
+            "number_bonus": 0.04,
             # Control intents ("next", "stop") only for messages up to this many words.
             "control_max_words": 6,
             # A topic may replace a guarded control intent from at least this confidence.
             "control_fallback_confidence": 0.05,
             "ranking_length": 30,
+            # An unsure message of at most this many words naming a story is a link request.
+            "link_max_words": 4,
             # An unsure classifier is overruled when a fact's questions match this closely.
-            "rescue_score": 0.93,
+            "rescue_score": 0.88,
             # A question word used by at most this many intents' questions is a subject word.
             "rare_topics": 2,
+            # Below this confidence, a question word nothing here uses means "not ours".
+            "foreign_confidence": 0.8,
+            # ... and in a question of at most this many words, a rare word its topic never uses.
+            "short_words": 8,
         }
 
     def __init__(
@@ -160,6 +187,11 @@ class FactRanker(GraphComponent):
         # A shared word counts for more the fewer facts use it ("2" in "phase 2").
         self._rarity = {word: 1.0 / count for word, count in counts.items()}
         self.example_vocabulary = example_vocabulary or {}
+        self._strands = self._strand_subjects()
+        self._topic_numbers = {
+            name: question_shape.precise_numbers(" ".join(f.plain for f in topic.facts))
+            for name, topic in self.knowledge.topics.items()
+        }
         self._index()
 
     @classmethod
@@ -232,6 +264,19 @@ class FactRanker(GraphComponent):
             logger.warning("The facts changed since training: run `make train`.")
         return component
 
+    def _strand_subjects(self) -> list[tuple[re.Pattern, set[str]]]:
+        """Each research strand's names (links catalogue) and the topics that speak of it:
+        its own topic and those in the same section of the summary."""
+        subjects = []
+        for strand in load_catalogue().all("strand"):
+            home = self.knowledge.topic(strand.topic)
+            if home is None or not strand.aliases:
+                continue
+            names = "|".join(re.escape(a) for a in sorted(strand.aliases, key=len, reverse=True))
+            family = {n for n, t in self.knowledge.topics.items() if t.section == home.section}
+            subjects.append((re.compile(rf"\b({names})\b", re.I), family | {home.name}))
+        return subjects
+
     def _kinds_of(self, fid: str) -> set:
         """The kinds of answer a fact gives; a listed fact also answers "how many"."""
         fact = self.knowledge.facts[fid]
@@ -253,10 +298,23 @@ class FactRanker(GraphComponent):
         "London", "excluded" are; "team", "back", "whole" are everyday words of many.
         """
         limit = int(self.config["rare_topics"])
+        vocabulary = self._vocab[fid]
         return {
             w
-            for w in _vocabulary_words(question) - self._vocab[fid]
-            if len(w) > 2 and self._topic_count.get(w, 0) <= limit
+            for w in _vocabulary_words(question) - vocabulary
+            if len(w) > 2
+            and self._topic_count.get(w, 0) <= limit
+            # a typo of a word the topic uses ("adres", "numbr") is that word
+            and not has_close(w, self._vocab_buckets[fid])
+        }
+
+    def foreign_words(self, question: str) -> set[str]:
+        """Words of the question that nothing the assistant answers uses, nor a typo of one
+        ("the value of the *pound*")."""
+        return {
+            w
+            for w in _vocabulary_words(question) - self._answerable
+            if len(w) > 2 and not has_close(w, self._answerable_buckets)
         }
 
     def _index(self) -> None:
@@ -270,10 +328,18 @@ class FactRanker(GraphComponent):
             (facts if kind == "fact" else intents).setdefault(name, []).append(row)
         self._fact_rows = {k: np.array(v) for k, v in facts.items()}
         self._vocab = {fid: self._fact_vocabulary(fid) for fid in self.knowledge.facts}
+        self._vocab_buckets = {fid: by_first_letter(v) for fid, v in self._vocab.items()}
         self._topic_count: Dict[str, int] = {}
         for words in self.example_vocabulary.values():
             for word in words:
                 self._topic_count[word] = self._topic_count.get(word, 0) + 1
+        # Every word of the questions the assistant answers (declines excluded) or of its facts.
+        self._answerable = set().union(
+            *(w for name, w in self.example_vocabulary.items() if name not in DECLINE_INTENTS
+              and name != OUT_OF_SCOPE),
+            *(_vocabulary_words(f.plain) for f in self.knowledge.facts.values()),
+        )  # fmt: skip
+        self._answerable_buckets = by_first_letter(self._answerable)
         self._intent_rows = {k: np.array(v) for k, v in intents.items()}
 
     # ---------- scoring ----------
@@ -306,8 +372,14 @@ class FactRanker(GraphComponent):
             score = passage
             if rows is not None and len(rows):
                 score = (1 - weight) * float(example_sims[rows].max()) + weight * passage
-            shared = sum(self._rarity[w] for w in question_words & self._fact_words[fid])
-            scores[fid] = score + float(self.config["lexical_bonus"]) * min(shared, 3.0)
+            common = question_words & self._fact_words[fid]
+            shared = sum(self._rarity[w] for w in common)
+            numbers = sum(any(c.isdigit() for c in w) for w in common)
+            scores[fid] = (
+                score
+                + float(self.config["lexical_bonus"]) * min(shared, 3.0)
+                + float(self.config["number_bonus"]) * numbers
+            )
         self._broad = {
             name: float(example_sims[rows].max()) for name, rows in self._intent_rows.items()
         }
@@ -351,6 +423,11 @@ class FactRanker(GraphComponent):
             # The classifier was unsure or declined: keep it unless a fact plainly answers
             # a question of a topic the classifier also considered.
             rescued = self._rescue(ranked, scores, ranking) if name == FALLBACK else None
+            if rescued is None and self._names_a_link(message, text):
+                # "noreen", "hearing birdsong": a short message naming a story or report
+                chosen = {"name": LINK_INTENT, "confidence": intent.get("confidence")}
+                message.set(INTENT, chosen, add_to_output=True)
+                return
             if rescued is None:
                 reason = "unsure" if name == FALLBACK else "off_topic"
                 self._decline(message, name, reason, intent, ranked[0] if ranked else None)
@@ -364,7 +441,21 @@ class FactRanker(GraphComponent):
         topic = self.knowledge.topic(name)
         if topic is None or not scores:
             return
+        unknown = question_shape.precise_numbers(question) - self._topic_numbers[topic.name]
+        if unknown and not any(
+            numbers >= question_shape.precise_numbers(question)
+            for numbers in self._topic_numbers.values()
+        ):
+            # "version 2.0", "in 2021": a number the summary never gives for this
+            self._decline(message, FALLBACK, "not_in_summary", intent, ranked[0], question)
+            return
         self._answer(message, topic.name, scores, ranked, set(kinds), question, intent)
+
+    def _names_a_link(self, message: Message, text: str) -> bool:
+        entities = {e.get("entity") for e in message.get("entities") or []}
+        return bool(entities & LINK_ENTITIES) and question_shape.word_count(text) <= int(
+            self.config["link_max_words"]
+        )
 
     def _rescue(
         self, ranked: List[str], scores: Dict[str, float], ranking: List[dict]
@@ -435,11 +526,31 @@ class FactRanker(GraphComponent):
             )
         runner_up = scores[in_topic[1]] if len(in_topic) > 1 else -1.0
         broad = self._broad.get(topic.name, -1.0)
+        asked = question_shape.last_question(question)
+        if (
+            not kinds
+            and float(intent.get("confidence") or 0) < float(self.config["foreign_confidence"])
+            and (
+                self.foreign_words(asked)
+                or (
+                    question_shape.word_count(asked) <= int(self.config["short_words"])
+                    and self.unknown_words(asked, best)
+                )
+            )
+        ):
+            # A word no answer here uses (or, in a short question, a rare word its topic never
+            # uses: "the value of the *pound*"), and the classifier was not sure: not ours.
+            self._decline(message, FALLBACK, "unsure", intent, best, question)
+            return
         if not kinds and len(topic.facts) > 1:
             if scores[best] >= broad + float(self.config["precise_margin"]) and scores[
                 best
             ] - runner_up >= float(self.config["runner_up_margin"]):
                 chosen = best
+        follow_on = self.knowledge.follow_on(chosen)
+        if follow_on:
+            # "The second value?": the value itself (its answer leads with the headline).
+            topic, chosen = self.knowledge.topics[follow_on], None
         if topic.name != intent.get("name"):
             message.set(
                 INTENT,
@@ -462,14 +573,16 @@ class FactRanker(GraphComponent):
         )
 
     def _same_subject(self, question: str, fid: str, kinds: set) -> bool:
-        """A question about a named organisation is answered only by a fact that names it."""
+        """A question about a named organisation is answered only by a fact that names it,
+        and one about a research strand ("survey respondents") only by that strand's facts."""
         if not kinds & SUBJECT_KINDS:
             return True
-        fact = self.knowledge.facts[fid].plain
+        fact = self.knowledge.facts[fid]
         for pattern in ORGANISATIONS.values():
-            if pattern.search(question) and not pattern.search(fact):
+            if pattern.search(question) and not pattern.search(fact.plain):
                 return False
-        return True
+        named = [family for pattern, family in self._strands if pattern.search(question)]
+        return not named or any(fact.topic in family for family in named)
 
     def _decline(
         self,

@@ -40,14 +40,18 @@ ASKED_KIND_PATTERNS: dict[str, re.Pattern] = {
         re.I,
     ),
     "duration": re.compile(r"\b(how long|duration|how many (months|years|weeks))\b", re.I),
-    "contact": re.compile(
-        r"\b(phone|telephone|number to call|call them|ring|e-?mail|email address|"
-        r"postal address|postcode|address|website|web ?site|twitter|linkedin|instagram|"
-        r"facebook|contact details|get in touch|reach them)\b",
-        re.I,
+    "phone": re.compile(r"\b(phone|telephone|number to call|call them|ring them|mobile)\b", re.I),
+    "email": re.compile(r"\be-?mail\b", re.I),
+    "address": re.compile(
+        r"\b(postal address|postcode|post code|street|(?<!email )address)\b", re.I
     ),
+    "website": re.compile(r"\b(website|web ?site|web address|url|homepage)\b", re.I),
+    "social": re.compile(
+        r"\b(twitter|tweet|x account|linkedin|instagram|facebook|followers|handle)\b", re.I
+    ),
+    "contact": re.compile(r"\b(contact details|get in touch|reach them|contact them)\b", re.I),
     "person": re.compile(
-        r"\b(who is|who's|who was|who are|name of|names of|named)\b.{0,40}\b(director|ceo|"
+        r"\b(who is|who's|who was|who are|who were|name of|names of|named)\b.{0,40}\b(director|ceo|"
         r"chief executive|chair|chairperson|founder|head|manager|lead researcher|leader|"
         r"principal investigator|author|authors|staff)\b|"
         r"\b(director|ceo|chair|founder|manager|author)'?s names?\b|\b(who wrote|founded by)\b",
@@ -75,6 +79,10 @@ FACT_KIND_PATTERNS: dict[str, re.Pattern] = {
     ),
     "duration": re.compile(r"\b\d+ (months?|years?|weeks?)\b", re.I),
     "contact": re.compile(r"@|\bphone\b|www\.|\bwebsite\b|\btwitter\b", re.I),
+    "phone": re.compile(r"\bphone\b", re.I),
+    "email": re.compile(r"\bemail\b", re.I),
+    "website": re.compile(r"www\.|\bwebsite\b", re.I),
+    "social": re.compile(r"\btwitter\b", re.I),
     "person": re.compile(
         r"\b(narrated by|niccola|issac|lydia|hameed|ashleigh|noreen|shahid)\b", re.I
     ),
@@ -124,15 +132,31 @@ def focus(text: str) -> str | None:
 
 
 def last_question(text: str) -> str:
-    """The last question sentence of a message (the whole message if it has none)."""
+    """The last question sentence of a message (else its last sentence)."""
     parts = sentences(text)
-    questions = [p for p in parts if p.endswith("?")]
-    return questions[-1] if questions else (text or "")
+    if not parts:
+        return text or ""
+    questions = [p for p in parts if p.endswith("?")] or [
+        p for p in parts if _QUESTION_START.match(p)
+    ]
+    return (questions or parts)[-1]
+
+
+# What a question asks for first; contact words then only name its subject
+# ("How many followers on Twitter?" asks for a number).
+PRIMARY_KINDS = {"money", "count", "date", "duration", "person", "place"}
+_PRECISE_NUMBER = re.compile(r"£?\d+(?:[.,]\d+)+%?|£?\d{3,}|\d+%")
 
 
 def asked_kinds(text: str) -> set[str]:
     """The kinds of answer the question asks for; empty when it asks for none in particular."""
-    return {kind for kind, pattern in ASKED_KIND_PATTERNS.items() if pattern.search(text or "")}
+    kinds = {kind for kind, pattern in ASKED_KIND_PATTERNS.items() if pattern.search(text or "")}
+    return (kinds & PRIMARY_KINDS) or kinds
+
+
+def precise_numbers(text: str) -> set[str]:
+    """Numbers that name one thing (a year, a version, an amount, a share): "2.0", "2019", "30%"."""
+    return {n.replace(",", "").lstrip("£") for n in _PRECISE_NUMBER.findall(text or "")}
 
 
 def fact_kinds(text: str) -> set[str]:

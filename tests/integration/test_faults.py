@@ -56,11 +56,13 @@ def test_action_server_down_then_back(tmp_path: Path) -> None:
         slots = tracker(base, who)["slots"]
 
         actions.stop()
-        # content answers are responses: they need no action server
+        # content answers are composed from the facts in the Rasa server too: no action server
         survey = say(base, who, "how many surveys were submitted?")
         assert survey.status == 200 and "573" in survey.text
+        assert "From: *Section 2" in survey.text
         # link, tour and follow-up answers are custom actions: they say so instead of silence
-        for message in ("can I hear Noreen's story?", "next", "can I see the full survey report?"):
+        noreen = '/ask_link{"story": "noreen"}'
+        for message in (noreen, "next", "can I see the full survey report?"):
             reply = say(base, who, message)
             assert reply.status == 200, message
             assert UNAVAILABLE in reply.text and "](http" not in reply.text, (message, reply.body)

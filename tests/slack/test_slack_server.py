@@ -65,7 +65,7 @@ def test_mention_in_a_channel_is_answered_in_its_thread_with_buttons(slack_bot):
         "/value_outcomes",
         "/value_efficiency",
     ]
-    assert "Options:\n• 1. Outcomes that matter" in post.body["text"]  # plain-text fallback
+    assert "Options:\n• Value 1: outcomes that matter" in post.body["text"]  # plain-text fallback
     conversation = f"slack:T1:UMEN1:CMEN1:{event['ts']}"
     assert slack_bot.user_texts(conversation, expect=1) == ["what are the five values?"]
 
