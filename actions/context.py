@@ -85,6 +85,9 @@ def from_context(tracker: Tracker, knowledge: Knowledge) -> dict[str, Any] | Non
     if kinds and any(entry["fact"] == last_fact for entry in fitting):
         # "Over how long?" after phase 1's funding: phase 1's duration, the same fact.
         return {"topic": topic.name, "fact": last_fact}
+    # The last topic itself first ("whose story goes with it?" after value 2: Hameed's),
+    # then the topics beside it.
+    fitting.sort(key=lambda entry: entry["topic"] != topic.name)
     if fitting:
         return {"topic": fitting[0]["topic"], "fact": fitting[0]["fact"]}
     return None

@@ -67,6 +67,8 @@ ORGANISATIONS = {
     "research england": re.compile(r"\bresearch england\b", re.I),
     "ucl engagement": re.compile(r"\bucl engagement\b", re.I),
 }
+# A bold capitalised title in a fact ("**Voices in Maternity Care**") is a name it gives.
+BOLD_TITLE = re.compile(r"\*\*[A-Z][\w'’-]*(?:\s+(?:of|in|for|and|the|[A-Z][\w'’#:-]*))+\*\*")
 LINK_INTENT = "ask_link"
 LINK_ENTITIES = {"story", "case_study", "resource"}
 SUBJECT_KINDS = {
@@ -179,7 +181,21 @@ class FactRanker(GraphComponent):
         self._fact_words = {
             fid: _content_words(fact.plain) for fid, fact in self.knowledge.facts.items()
         }
+        catalogue = load_catalogue()
+        titles = [
+            e.title.split(": ")[-1]
+            for label in ("story", "case_study")
+            for e in catalogue.all(label)
+        ]
+        self._names = [re.compile(re.escape(t), re.I) for t in titles] + list(
+            ORGANISATIONS.values()
+        )
         self._fact_kinds = {fid: self._kinds_of(fid) for fid in self.knowledge.facts}
+        every_text = " ".join(
+            " ".join([t.title, t.intro, *(f.plain for f in t.facts)])
+            for t in self.knowledge.topics.values()
+        )
+        self._numbered = question_shape.numbered_things(every_text)
         counts: Dict[str, int] = {}
         for fact_words in self._fact_words.values():
             for word in fact_words:
@@ -278,12 +294,30 @@ class FactRanker(GraphComponent):
         return subjects
 
     def _kinds_of(self, fid: str) -> set:
-        """The kinds of answer a fact gives; a listed fact also answers "how many"."""
+        """The kinds of answer a fact gives: a fact naming organisations, stories or case
+        studies gives names; a listed fact also answers "how many <what it lists>"."""
         fact = self.knowledge.facts[fid]
         kinds = question_shape.fact_kinds(fact.plain)
+        if any(name.search(fact.plain) for name in self._names) or BOLD_TITLE.search(fact.text):
+            kinds.add("name")
         if fact.list or self.knowledge.topics[fact.topic].list != "paragraphs":
-            kinds.add("count")
+            kinds.add("listed")
         return kinds
+
+    def _fits(self, question: str, fid: str, kinds: set) -> bool:
+        """Whether the fact gives the kind of answer asked for."""
+        own = self._fact_kinds[fid]
+        if kinds & own:
+            return True
+        return "count" in kinds and "listed" in own and self._lists_what_is_counted(question, fid)
+
+    def _lists_what_is_counted(self, question: str, fid: str) -> bool:
+        """ "How many partners?" is answered by the list of partners, not "how many staff"."""
+        counted = question_shape.counted_noun(question)
+        fact = self.knowledge.facts[fid]
+        topic = self.knowledge.topics[fact.topic]
+        listed = _vocabulary_words(" ".join([fact.intro, topic.intro, topic.title]))
+        return bool(counted) and _stem(counted) in listed
 
     def _fact_vocabulary(self, fid: str) -> set[str]:
         fact = self.knowledge.facts[fid]
@@ -410,7 +444,7 @@ class FactRanker(GraphComponent):
                     "fact": fid,
                     "topic": self.knowledge.facts[fid].topic,
                     "score": round(scores[fid], 4),
-                    "fits": bool(set(kinds) & self._fact_kinds[fid]),
+                    "fits": bool(kinds) and self._fits(question, fid, set(kinds)),
                 }
                 for fid in ranked[: int(self.config["ranking_length"])]
             ],
@@ -423,7 +457,8 @@ class FactRanker(GraphComponent):
             # The classifier was unsure or declined: keep it unless a fact plainly answers
             # a question of a topic the classifier also considered.
             rescued = self._rescue(ranked, scores, ranking) if name == FALLBACK else None
-            if rescued is None and self._names_a_link(message, text):
+            asks = set(kinds) & question_shape.PRIMARY_KINDS
+            if rescued is None and not asks and self._names_a_link(message, text):
                 # "noreen", "hearing birdsong": a short message naming a story or report
                 chosen = {"name": LINK_INTENT, "confidence": intent.get("confidence")}
                 message.set(INTENT, chosen, add_to_output=True)
@@ -438,6 +473,13 @@ class FactRanker(GraphComponent):
             return
         if name in CONTROL_INTENTS:
             name = self._guard_control(message, text, intent, ranking)
+        if name == LINK_INTENT or self.knowledge.topic(name):
+            missing = question_shape.numbered_things(question) - self._numbered
+            asks = set(kinds) & question_shape.PRIMARY_KINDS
+            if missing or (name == LINK_INTENT and asks):
+                # "phase 3", "version 2"; "how old is Hameed?" asked of a story's link
+                self._decline(message, FALLBACK, "not_in_summary", intent, ranked[0], question)
+                return
         topic = self.knowledge.topic(name)
         if topic is None or not scores:
             return
@@ -506,7 +548,7 @@ class FactRanker(GraphComponent):
                 fid
                 for fid in pool
                 if scores[fid] >= top - window
-                and kinds & self._fact_kinds[fid]
+                and self._fits(question, fid, kinds)
                 and self._same_subject(question, fid, kinds)
                 and not self.unknown_words(question_shape.last_question(question), fid)
             ]

@@ -30,13 +30,15 @@ ASKED_KIND_PATTERNS: dict[str, re.Pattern] = {
         re.I,
     ),
     "count": re.compile(
-        r"\b(how many|number of|what number|headcount|how big|size of|rate|ratio|average)\b|"
+        r"\b(how many|number of|what number|headcount|how big|size of|rate|ratio|average|"
+        r"how old|youngest|oldest)\b|"
         r"\b(what|which) (percentage|proportion|share|fraction|percent)\b|\bper ?cent\b|%",
         re.I,
     ),
     "date": re.compile(
         r"\b(what year|which year|what date|which date|what month|since when|date of|"
-        r"deadline|launch date|when (was|were|did|will|does it (start|end|open|close)))\b",
+        r"deadline|launch date|publication date|release date|"
+        r"when (was|were|did|will|does it (start|end|open|close)))\b",
         re.I,
     ),
     "duration": re.compile(r"\b(how long|duration|how many (months|years|weeks))\b", re.I),
@@ -54,7 +56,13 @@ ASKED_KIND_PATTERNS: dict[str, re.Pattern] = {
         r"\b(who is|who's|who was|who are|who were|name of|names of|named)\b.{0,40}\b(director|ceo|"
         r"chief executive|chair|chairperson|founder|head|manager|lead researcher|leader|"
         r"principal investigator|author|authors|staff)\b|"
-        r"\b(director|ceo|chair|founder|manager|author)'?s names?\b|\b(who wrote|founded by)\b",
+        r"\b(director|ceo|chair|founder|manager|author)'?s names?\b|\b(who wrote|founded by|"
+        r"who authored|surname|last name|full name|job title|occupation|profession)\b",
+        re.I,
+    ),
+    "name": re.compile(
+        r"\b(names? of|titles? of|what (are|were) they called|which journals?|"
+        r"list (the|their) (names|titles))\b",
         re.I,
     ),
     "place": re.compile(
@@ -144,7 +152,11 @@ def last_question(text: str) -> str:
 
 # What a question asks for first; contact words then only name its subject
 # ("How many followers on Twitter?" asks for a number).
-PRIMARY_KINDS = {"money", "count", "date", "duration", "person", "place"}
+PRIMARY_KINDS = {"money", "count", "date", "duration", "person", "place", "name"}
+# "phase 3", "version 2", "case study #4", "value 6": a numbered thing must exist.
+NUMBERED = re.compile(
+    r"\b(phase|version|section|case study #?|value|step|stage|wave|round)\s*#?\s*(\d+)\b", re.I
+)
 _PRECISE_NUMBER = re.compile(r"£?\d+(?:[.,]\d+)+%?|£?\d{3,}|\d+%")
 
 
@@ -152,6 +164,22 @@ def asked_kinds(text: str) -> set[str]:
     """The kinds of answer the question asks for; empty when it asks for none in particular."""
     kinds = {kind for kind, pattern in ASKED_KIND_PATTERNS.items() if pattern.search(text or "")}
     return (kinds & PRIMARY_KINDS) or kinds
+
+
+_COUNTED = re.compile(r"\bhow many (?:of (?:the|their|its) )?([a-z]+)", re.I)
+
+
+def counted_noun(text: str) -> str | None:
+    """What "how many ..." counts ("how many partners were there?" -> "partners")."""
+    found = _COUNTED.search(text or "")
+    return found.group(1).lower() if found else None
+
+
+def numbered_things(text: str) -> set[str]:
+    """The numbered things a text names, as "phase 3", "case study 2"."""
+    return {
+        f"{m.group(1).lower().rstrip(' #')} {m.group(2)}" for m in NUMBERED.finditer(text or "")
+    }
 
 
 def precise_numbers(text: str) -> set[str]:
