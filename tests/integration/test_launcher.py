@@ -26,8 +26,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.chat import status as chat_status
 from bot.evaluation.servers import Server, api_headers
-from bot.launcher import ROOT, action_command, free_port, server_env
+from bot.launcher import ROOT, action_command, free_port, read_token, server_env
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 DOCUMENTED = re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M)
@@ -418,6 +419,10 @@ def test_make_run_makes_a_token_and_sends_actions_where_action_server_url_says(
         assert f"Action server:         http://127.0.0.1:{action_port}/webhook" in output
         assert call(f"{base}/status")[0] == 401
         assert call(f"{base}/status", headers=api_headers(made))[0] == 200
+        # make chat reads the same token and checks the assistant with it first
+        webhook = f"{base}/webhooks/rest/webhook"
+        assert chat_status(webhook, read_token({}, state)) is None
+        assert "refused the HTTP API token" in chat_status(webhook, "test-wrong-token-000000")
         status, body = call(
             f"{base}/webhooks/rest/webhook",
             json.dumps(
