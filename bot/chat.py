@@ -1,7 +1,9 @@
 """``make chat``: talk to the running assistant from the terminal, over its REST channel.
 
 Buttons are shown numbered; type the number to press one. An empty line or
-Ctrl-D ends the chat.
+Ctrl-D ends the chat. First it asks the HTTP API (``/status``, with the token from
+``$RASA_AUTH_TOKEN`` or ``var/auth_token``, as ``make run`` keeps it) whether the assistant
+is up and ready.
 """
 
 import argparse
@@ -10,6 +12,30 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from urllib.parse import urlsplit
+
+from bot.launcher import read_token
+
+
+def status(url: str, token: str) -> str | None:
+    """None when the assistant behind ``url`` is up and ready; else what is wrong."""
+    parts = urlsplit(url)
+    request = urllib.request.Request(
+        f"{parts.scheme}://{parts.netloc}/status", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            ready = json.loads(reply.read()).get("model_id")
+    except urllib.error.HTTPError as error:
+        if error.code == 401:
+            return (
+                "the assistant refused the HTTP API token: is it the one `make run` uses "
+                "(RASA_AUTH_TOKEN, else var/auth_token)?"
+            )
+        return f"the assistant answered {error.code}"
+    except (OSError, ValueError) as error:
+        return f"cannot reach the assistant at {parts.netloc} ({error}): is `make run` running?"
+    return None if ready else "the assistant is up but has no model loaded yet"
 
 
 def send(url: str, sender: str, message: str) -> list[dict]:
@@ -34,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:5005/webhooks/rest/webhook")
     args = parser.parse_args(argv)
+    problem = status(args.url, read_token())
+    if problem:
+        print(f"Cannot chat: {problem}", file=sys.stderr)
+        return 1
     sender = f"terminal-{uuid.uuid4().hex}"
     print("Ask about the Value of Co-Production (empty line to quit).")
     buttons: list[dict] = []

@@ -3,10 +3,18 @@
 Rasa's own ``RestInput`` passes ``null`` or non-string messages into the pipeline
 and defaults a missing sender to a shared conversation. This subclass answers
 those with 400, cuts very long messages to ``MAX_MESSAGE_CHARS`` (and says so),
-and otherwise behaves exactly like Rasa's channel.
+and otherwise behaves exactly like Rasa's channel. Limits (``bot.channels.limits``):
+
+- the body: at most ``MAX_REST_BODY_BYTES`` (else 413) and nested at most
+  ``MAX_JSON_DEPTH`` levels (else 400), checked before it is parsed;
+- ``metadata`` (kept in the tracker): at most ``MAX_METADATA_BYTES`` as JSON (413) and
+  ``MAX_METADATA_DEPTH`` levels (400);
+- ``sender``: 1 to ``MAX_SENDER_CHARS`` printable characters, and never a conversation of
+  another channel (``web:...`` for the widget, ``slack:...``): those get 403.
+
+A refused request stores nothing and logs one line.
 """
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,7 +25,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.limits import MAX_MESSAGE_CHARS, clean_message, domain_text, valid_sender
+from bot.channels.limits import (
+    MAX_MESSAGE_CHARS,
+    MAX_REST_BODY_BYTES,
+    RESERVED_SENDER_PREFIXES,
+    Refused,
+    check_metadata,
+    clean_message,
+    domain_text,
+    parse_json,
+    sender_problem,
+)
+from bot.http_guard import GuardedBlueprint
 from bot.store_health import store_unavailable, unavailable_response
 
 logger = logging.getLogger(__name__)
@@ -33,12 +52,21 @@ def parse_body(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | 
     if content_type != "application/json":
         return None, _error(415, "Send JSON with Content-Type: application/json.")
     try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None, _error(400, "The request body is not valid UTF-8 JSON.")
+        body = parse_json(request.body or b"", MAX_REST_BODY_BYTES)
+    except Refused as refusal:
+        logger.warning("Refused a REST message (%d): %s", refusal.status, refusal.message)
+        return None, _error(refusal.status, refusal.message)
     if not isinstance(body, dict):
         return None, _error(400, "Send a JSON object with 'sender' and 'message'.")
     return body, None
+
+
+def reserved_owner(sender: str) -> str | None:
+    """The channel that owns conversations named like ``sender`` (REST may not write there)."""
+    for prefix, owner in RESERVED_SENDER_PREFIXES.items():
+        if sender.strip().startswith(prefix):
+            return owner
+    return None
 
 
 class ValidatingRestInput(RestInput):
@@ -47,7 +75,7 @@ class ValidatingRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        webhook = Blueprint("validating_rest_webhook", __name__)
+        webhook = GuardedBlueprint("validating_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -59,10 +87,19 @@ class ValidatingRestInput(RestInput):
             if refusal:
                 return refusal
             sender, message = body.get("sender"), body.get("message")
-            if not valid_sender(sender):
-                return _error(400, "'sender' must be a non-empty string (your conversation id).")
+            problem = sender_problem(sender)
+            if problem:
+                return _error(400, problem)
+            owner = reserved_owner(sender)
+            if owner:
+                return _error(403, f"That 'sender' names a conversation of {owner}.")
             if not isinstance(message, str):
                 return _error(400, "'message' must be a string.")
+            try:
+                metadata = check_metadata(body.get("metadata"))
+            except Refused as refusal:
+                logger.warning("Refused a REST message (%d): %s", refusal.status, refusal.message)
+                return _error(refusal.status, refusal.message)
             cleaned = clean_message(message)
             if not cleaned.text:
                 return _error(400, domain_text(request.app, "utter_empty_message"))
@@ -76,7 +113,6 @@ class ValidatingRestInput(RestInput):
                     request.app, "utter_message_truncated", max_chars=MAX_MESSAGE_CHARS
                 )
                 await collector.send_text_message(sender, note)
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             user_message = UserMessage(
                 cleaned.text,
                 collector,

@@ -18,10 +18,12 @@ swallows failed replies, and fixes the Web API address. Only its name and URL
 
 Every request is verified first (``slack_verify``); the webhook then answers at
 once (Slack wants a reply within 3 s) and the conversation runs in the background.
+Bodies are parsed with the limits of ``bot.channels.limits`` (size, nesting depth). Each
+request is handled once: events by their event id, slash commands and button clicks by
+their signature, so a signed request replayed within the 5-minute window is ignored.
 """
 
 import asyncio
-import json
 import logging
 import os
 import urllib.parse
@@ -39,7 +41,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.limits import MAX_MESSAGE_CHARS, clean_message, domain_text
+from bot.channels.limits import (
+    MAX_MESSAGE_CHARS,
+    MAX_REQUEST_BYTES,
+    Refused,
+    clean_message,
+    domain_text,
+    parse_json,
+)
 from bot.channels.slack_api import DEFAULT_API_URL, RetryPolicy, SlackSender
 from bot.channels.slack_blocks import render_messages
 from bot.channels.slack_events import (
@@ -50,12 +59,18 @@ from bot.channels.slack_events import (
     turn_from_interaction,
 )
 from bot.channels.slack_output import SlackOutput
-from bot.channels.slack_verify import check_request
+from bot.channels.slack_verify import SIGNATURE_HEADER, check_request
+from bot.http_guard import GuardedBlueprint
 
 logger = logging.getLogger(__name__)
 
 TOKEN_VAR, SECRET_VAR, API_URL_VAR = "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL"
 NO_RETRY = {"X-Slack-No-Retry": "1"}
+# Said when a message carries files (the domain's words for these, if it has them): before
+# the answer to its text, or alone when it has none.
+FILES_RESPONSE, FILES_ONLY_RESPONSE = "utter_files_not_read", "utter_files_only"
+FILES_NOT_READ = "I can't open files or images, so I have read only the text of your message."
+FILES_ONLY = "I can't open files or images: please type your question as a message."
 
 
 @dataclass(frozen=True)
@@ -133,13 +148,14 @@ class SlackChannel(InputChannel):
             None if settings.missing else SlackSender(settings.bot_token, settings.api_url, policy)
         )
         self.seen_events = RecentIds()
+        self.seen_requests = RecentIds()  # slash commands and button clicks
         self._tasks: set[asyncio.Task] = set()
 
     def get_output_channel(self) -> OutputChannel | None:
         return None  # replies need a channel and thread, known only per message
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("project_slack_webhook", __name__)
+        webhook = GuardedBlueprint("project_slack_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -174,25 +190,39 @@ class SlackChannel(InputChannel):
         media_type = _media_type(headers)
         try:
             if media_type == "application/json":
-                payload = json.loads(body.decode("utf-8"))
+                payload = parse_json(body, MAX_REQUEST_BYTES)
                 if not isinstance(payload, dict):
                     raise ValueError("not a JSON object")
                 return self._on_event(payload, headers, app, on_new_message)
             if media_type == "application/x-www-form-urlencoded":
                 form = _form(body)
                 if "payload" in form:
-                    interaction = json.loads(form["payload"])
+                    interaction = parse_json(form["payload"].encode("utf-8"), MAX_REQUEST_BYTES)
                     if not isinstance(interaction, dict):
                         raise ValueError("payload is not a JSON object")
                     turn = turn_from_interaction(interaction)
                 else:
                     turn = turn_from_command(form)
+                if not self._first_request(headers):
+                    return response.text("")
                 if turn:
                     self._start(turn, app, on_new_message)
                 return response.text("")
+        except Refused as refusal:
+            logger.warning("Refused a Slack request (%d): %s", refusal.status, refusal.message)
+            return _error(refusal.status, refusal.message)
         except (UnicodeDecodeError, ValueError, AttributeError, TypeError) as error:
             return _error(400, f"Malformed Slack request body: {error}")
         return _error(415, "Slack sends application/json or application/x-www-form-urlencoded.")
+
+    def _first_request(self, headers: Mapping[str, str]) -> bool:
+        """False for a slash command or click already handled: a replay of a signed request
+        carries the same signature (the signature covers the timestamp and the body)."""
+        signature = headers.get(SIGNATURE_HEADER, "")
+        if not self.seen_requests.first_time(signature):
+            logger.info("Ignoring a replayed Slack command or click (%s...)", signature[:12])
+            return False
+        return True
 
     def _on_event(
         self,
@@ -237,11 +267,18 @@ class SlackChannel(InputChannel):
         )
         try:
             cleaned = clean_message(turn.text)
-            if not cleaned.text:
+            if turn.files:
+                note = (
+                    domain_text(app, FILES_RESPONSE, FILES_NOT_READ)
+                    if cleaned.text
+                    else domain_text(app, FILES_ONLY_RESPONSE, FILES_ONLY)
+                )
+                await output.send_text_message(turn.conversation_id, note)
+            if not cleaned.text and not turn.files:
                 await output.send_text_message(
                     turn.conversation_id, domain_text(app, "utter_empty_message")
                 )
-            else:
+            elif cleaned.text:
                 if cleaned.truncated:
                     note = domain_text(app, "utter_message_truncated", max_chars=MAX_MESSAGE_CHARS)
                     await output.send_text_message(turn.conversation_id, note)

@@ -4,7 +4,9 @@ Three kinds of request reach the webhook:
 
 * Events API (JSON): ``message`` in a direct message (``channel_type: im``) and
   ``app_mention`` in channels. Messages from bots (including this one), edits,
-  deletions and other subtypes are ignored, so the bot never answers itself.
+  deletions and other subtypes are ignored, so the bot never answers itself. A message
+  with files attached (subtype ``file_share``, or ``files`` on a mention) is a turn: its
+  text is answered and the person is told that files are not read.
 * Interactivity (form field ``payload``): ``block_actions`` from the buttons the bot
   posted; the button's value is the Rasa payload to send.
 * Slash commands (form fields ``command``, ``text``, ``response_url``).
@@ -23,13 +25,21 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.channels.limits import MAX_MESSAGE_CHARS
 from bot.channels.slack_mrkdwn import from_slack
 
 logger = logging.getLogger(__name__)
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_TS = re.compile(r"^\d{1,12}(\.\d{1,9})?$")
-HANDLED_SUBTYPES = {None, "thread_broadcast"}
+_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_TS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?")
+HANDLED_SUBTYPES = {None, "thread_broadcast", "file_share"}
+# Slack's markup is converted before the text is cleaned and cut: cut it first (generously:
+# mentions and link markup shrink) so the conversion never works on more than this.
+RAW_TEXT_CHARS = 4 * MAX_MESSAGE_CHARS
+
+
+def _text(raw: str) -> str:
+    return from_slack(raw[:RAW_TEXT_CHARS])
 
 
 @dataclass(frozen=True)
@@ -42,13 +52,14 @@ class Turn:
     thread_ts: str | None = None  # reply in this thread (None: top level)
     response_url: str | None = None  # reply here (ephemerally) instead of chat.postMessage
     metadata: dict[str, Any] = field(default_factory=dict)
+    files: int = 0  # files attached to the message (never read)
 
 
 def conversation_id(team: str, user: str, channel: str, thread_ts: str | None) -> str | None:
     """``slack:{team}:{user}:{channel}[:{thread_ts}]``, or None if an id looks wrong."""
-    if not all(_ID.match(part or "") for part in (team or "T", user, channel)):
+    if not all(_ID.fullmatch(part or "") for part in (team or "T", user, channel)):
         return None
-    if thread_ts and not _TS.match(thread_ts):
+    if thread_ts and not _TS.fullmatch(thread_ts):
         return None
     parts = ["slack", team or "-", user, channel] + ([thread_ts] if thread_ts else [])
     return ":".join(parts)
@@ -97,11 +108,13 @@ def turn_from_event(body: dict[str, Any]) -> Turn | None:
     sender = conversation_id(team, user, channel, thread_ts)
     if sender is None:
         return None
+    files = event.get("files") if isinstance(event.get("files"), list) else []
     return Turn(
-        text=from_slack(text),
+        text=_text(text),
         conversation_id=sender,
         channel=channel,
         thread_ts=thread_ts,
+        files=len(files) or int(event.get("subtype") == "file_share"),
         metadata={
             "slack": {
                 "kind": kind,
@@ -165,7 +178,7 @@ def turn_from_command(form: dict[str, str]) -> Turn | None:
     if sender is None:
         return None
     return Turn(
-        text=from_slack(form.get("text", "")),
+        text=_text(form.get("text", "")),
         conversation_id=sender,
         channel=channel,
         response_url=response_url,

@@ -5,10 +5,13 @@ Every request Slack sends carries ``X-Slack-Request-Timestamp`` and
 with the app's signing secret. A request is refused before anything is parsed:
 401 when the signature is missing or wrong, 400 when the timestamp is missing,
 malformed or more than five minutes away from the server's clock (a replay).
+Headers are checked for their exact shape first (ASCII digits, ``v0=`` and 64 hex digits),
+so odd bytes in them (``²``, non-ASCII) are a refusal, never an error.
 """
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 MAX_AGE_SECONDS = 5 * 60
 TIMESTAMP_HEADER = "x-slack-request-timestamp"
 SIGNATURE_HEADER = "x-slack-signature"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,9 @@ def check_request(
     sent = headers.get(SIGNATURE_HEADER, "").strip()
     if not sent:
         return Refusal(401, "Missing X-Slack-Signature: requests must be signed by Slack.")
-    if not timestamp.isdigit():
+    if not _SIGNATURE.fullmatch(sent):
+        return Refusal(401, "Malformed X-Slack-Signature: expected v0= and 64 hex digits.")
+    if not _TIMESTAMP.fullmatch(timestamp):
         return Refusal(400, "Missing or malformed X-Slack-Request-Timestamp.")
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > MAX_AGE_SECONDS:

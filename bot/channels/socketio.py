@@ -5,28 +5,35 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput`` (Rasa 3.6.21):
 - ``enter_room`` is awaited. Rasa calls it without ``await``; with python-socketio 5.10+ it
   never runs and persistent sessions get no replies (RasaHQ/rasa#13027).
 - The server issues the session ids: random (``secrets.token_urlsafe``), each with a token
-  bound to it (HMAC-SHA256 under a server secret). A client rejoins a session only with its
-  token; a missing or wrong token gets a new session instead. Once confirmed, the session is
-  bound to the socket on the server, so a message is handled in the socket's own session
-  whatever ``session_id`` it names.
+  bound to it (HMAC-SHA256 under a server secret, with the time it was issued). A client
+  rejoins a session only with its token; a missing, wrong or expired token (older than
+  ``$WIDGET_SESSION_TTL`` seconds, 24 hours by default) gets a new session instead. The token
+  is renewed on every (re)connection and after every turn (a ``session_token`` event), so a
+  session expires after that long *without use*. Once confirmed, the session is bound to the
+  socket on the server, so a message is handled in the socket's own session whatever
+  ``session_id`` it names.
+- The conversation of session ``X`` is ``web:X`` in the tracker store: the REST channel
+  refuses senders starting ``web:``, so it cannot write into a widget's conversation.
 - User text goes through :func:`bot.channels.limits.clean_message`, like the REST channel:
   empty text gets a clear reply, very long text is cut with a note; a message that is not a
-  string (``{"message": null}``) is ignored.
+  string (``{"message": null}``) is ignored. Metadata is limited like REST's (size, depth):
+  a message with metadata over the limits is answered with the reason and not processed.
 - Each response is sent as one message (Rasa splits it at blank lines), and a ``bot_done``
   event ends every turn, so the widget hides its typing indicator without any timer.
 - Origins: same-origin by default; list other sites in ``cors_allowed_origins``.
 
-The ``session_confirm`` event carries ``{"session_id", "token", "resumed"}``.
+The ``session_confirm`` event carries ``{"session_id", "token", "resumed", "conversation_id"}``;
+``session_token`` carries ``{"session_id", "token"}``.
 """
 
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import os
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -38,13 +45,43 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.limits import MAX_MESSAGE_CHARS, clean_message, domain_text
+from bot import http_guard
+from bot.channels.limits import (
+    MAX_MESSAGE_CHARS,
+    MAX_METADATA_BYTES,
+    MAX_METADATA_DEPTH,
+    WIDGET_PREFIX,
+    Refused,
+    check_metadata,
+    clean_message,
+    domain_text,
+    parse_json,
+)
 
 logger = logging.getLogger(__name__)
 
 SECRET_ENV = "SOCKET_SESSION_SECRET"
+TTL_ENV = "WIDGET_SESSION_TTL"
+DEFAULT_TTL_SECONDS = 24 * 60 * 60
+CLOCK_SKEW_SECONDS = 300  # instances at scale may disagree a little on the time
 DEFAULT_SECRET_FILE = "var/socket_session.key"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_TOKEN = re.compile(r"([0-9]{1,12})\.([A-Za-z0-9_-]{43})")
+
+
+def session_ttl(env: dict[str, str] | None = None) -> int:
+    """``$WIDGET_SESSION_TTL``: seconds a session token stays valid without use (default 24 h)."""
+    value = (os.environ if env is None else env).get(TTL_ENV, "").strip()
+    if not value:
+        return DEFAULT_TTL_SECONDS
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(f"{TTL_ENV} must be a whole number of seconds, not {value!r}")
+    return int(value)
+
+
+def conversation_id(session_id: str) -> str:
+    """The tracker's conversation id (and socket.io room) of a widget session."""
+    return WIDGET_PREFIX + session_id
 
 
 def load_secret(path: Path) -> bytes:
@@ -72,27 +109,42 @@ def load_secret(path: Path) -> bytes:
 
 
 class SessionSigner:
-    """Issues random session ids and the tokens that prove a client was given them."""
+    """Issues random session ids and the tokens that prove a client was given them (recently).
 
-    def __init__(self, secret: bytes) -> None:
+    A token is ``{issued}.{mac}``: the Unix time it was issued and the HMAC of the session id
+    with that time. It is valid for ``ttl`` seconds after it was issued.
+    """
+
+    def __init__(self, secret: bytes, ttl: int = DEFAULT_TTL_SECONDS) -> None:
         self._secret = secret
+        self.ttl = ttl
 
-    def new_session(self) -> tuple[str, str]:
+    def new_session(self, now: float | None = None) -> tuple[str, str]:
         session_id = secrets.token_urlsafe(24)
-        return session_id, self.token(session_id)
+        return session_id, self.token(session_id, now)
 
-    def token(self, session_id: str) -> str:
-        digest = hmac.new(
-            self._secret, b"socketio-session:" + session_id.encode("ascii"), hashlib.sha256
-        ).digest()
+    def token(self, session_id: str, now: float | None = None) -> str:
+        issued = int(time.time() if now is None else now)
+        return f"{issued}.{self._mac(session_id, issued)}"
+
+    def _mac(self, session_id: str, issued: int) -> str:
+        message = f"socketio-session:{session_id}:{issued}".encode("ascii")
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
-    def verify(self, session_id: object, token: object) -> bool:
+    def verify(self, session_id: object, token: object, now: float | None = None) -> bool:
         if not (isinstance(session_id, str) and isinstance(token, str)):
             return False
-        if not _SESSION_ID.fullmatch(session_id) or len(token) > 128:
+        if not _SESSION_ID.fullmatch(session_id):
             return False
-        return hmac.compare_digest(self.token(session_id), token)
+        match = _TOKEN.fullmatch(token)
+        if not match:
+            return False
+        issued = int(match.group(1))
+        age = (time.time() if now is None else now) - issued
+        if age > self.ttl or age < -CLOCK_SKEW_SECONDS:
+            return False
+        return hmac.compare_digest(self._mac(session_id, issued), match.group(2))
 
 
 class WidgetOutput(SocketIOOutput):
@@ -113,20 +165,22 @@ class WidgetOutput(SocketIOOutput):
 
 
 class _AppCapturingBlueprint(SocketBlueprint):
-    """Remembers the Sanic app it is registered on (domain texts come from its agent)."""
+    """Remembers the Sanic app it is registered on (domain texts come from its agent), and
+    installs the project's request guard on it (``bot.http_guard``)."""
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
         self.ctx.app = app
+        http_guard.install(app)
         super().register(app, options)
 
 
 def _metadata(value: object) -> dict[str, Any]:
+    """Metadata sent with a message (an object, or JSON text), within REST's limits."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
+        value = parse_json(
+            value.encode("utf-8"), MAX_METADATA_BYTES, MAX_METADATA_DEPTH, "'metadata'"
+        )
+    return check_metadata(value) or {}
 
 
 class SecureSocketIOInput(SocketIOInput):
@@ -148,12 +202,13 @@ class SecureSocketIOInput(SocketIOInput):
         super().__init__(*args, **kwargs)
         self.cors_allowed_origins: list[str] | str | None = None
         self.secret_file = Path(DEFAULT_SECRET_FILE)
+        self.session_ttl = session_ttl()
         self._signer: SessionSigner | None = None
 
     @property
     def signer(self) -> SessionSigner:
         if self._signer is None:
-            self._signer = SessionSigner(load_secret(self.secret_file))
+            self._signer = SessionSigner(load_secret(self.secret_file), self.session_ttl)
         return self._signer
 
     def get_output_channel(self) -> WidgetOutput | None:
@@ -166,17 +221,19 @@ class SecureSocketIOInput(SocketIOInput):
         return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
     async def _bind(self, sio: AsyncServer, sid: str, session_id: str) -> None:
-        """Makes ``session_id`` this socket's one session and joins its room."""
+        """Makes ``session_id`` this socket's one session and joins its conversation's room."""
         ns = self.namespace
         previous = (await sio.get_session(sid, namespace=ns)).get("session_id")
         if previous and previous != session_id:
-            await sio.leave_room(sid, previous, namespace=ns)
+            await sio.leave_room(sid, conversation_id(previous), namespace=ns)
         await sio.save_session(sid, {"session_id": session_id}, namespace=ns)
-        await sio.enter_room(sid, session_id, namespace=ns)  # awaited: RasaHQ/rasa#13027
+        # awaited: RasaHQ/rasa#13027
+        await sio.enter_room(sid, conversation_id(session_id), namespace=ns)
 
-    async def _sender(self, sio: AsyncServer, sid: str, data: dict[str, Any]) -> str | None:
-        """The conversation a message from ``sid`` belongs to, or None if it has none yet."""
+    async def _session(self, sio: AsyncServer, sid: str, data: dict[str, Any]) -> str | None:
+        """The session a message from ``sid`` belongs to, or None if it has none yet."""
         if not self.session_persistence:
+            await sio.enter_room(sid, conversation_id(sid), namespace=self.namespace)
             return sid
         bound = (await sio.get_session(sid, namespace=self.namespace)).get("session_id")
         if bound:
@@ -207,11 +264,18 @@ class SecureSocketIOInput(SocketIOInput):
             data = data if isinstance(data, dict) else {}
             session_id, token = data.get("session_id"), data.get("token")
             resumed = self.signer.verify(session_id, token)
-            if not resumed:
+            if resumed:
+                token = self.signer.token(session_id)  # renewed: valid for another TTL
+            else:
                 session_id, token = self.signer.new_session()
             if self.session_persistence:
                 await self._bind(sio, sid, session_id)
-            confirm = {"session_id": session_id, "token": token, "resumed": resumed}
+            confirm = {
+                "session_id": session_id,
+                "token": token,
+                "resumed": resumed,
+                "conversation_id": conversation_id(session_id),
+            }
             await sio.emit("session_confirm", confirm, room=sid, namespace=ns)
 
         @sio.on(self.user_message_evt, namespace=ns)
@@ -219,11 +283,11 @@ class SecureSocketIOInput(SocketIOInput):
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 logger.debug("Ignored a socket.io message without text from %s", sid)
                 return
-            sender_id = await self._sender(sio, sid, data)
-            if sender_id is None:
+            session_id = await self._session(sio, sid, data)
+            if session_id is None:
                 logger.warning("Ignored a message from %s: no confirmed session", sid)
                 return
-            await self._answer(sio, webhook.ctx, on_new_message, sender_id, data)
+            await self._answer(sio, webhook.ctx, on_new_message, session_id, data)
 
         return webhook
 
@@ -232,14 +296,16 @@ class SecureSocketIOInput(SocketIOInput):
         sio: AsyncServer,
         ctx: Any,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        sender_id: str,
+        session_id: str,
         data: dict[str, Any],
     ) -> None:
-        """Runs one turn and always ends it with ``bot_done``."""
+        """Runs one turn and always ends it with ``bot_done`` (after a renewed token)."""
         output = WidgetOutput(sio, self.bot_message_evt)
         app = getattr(ctx, "app", None)
+        sender_id = conversation_id(session_id)
         cleaned = clean_message(data["message"])
         try:
+            metadata = _metadata(data.get(self.metadata_key))
             if not cleaned.text:
                 await output.send_text_message(sender_id, domain_text(app, "utter_empty_message"))
                 return
@@ -251,10 +317,17 @@ class SecureSocketIOInput(SocketIOInput):
                 output,
                 sender_id,
                 input_channel=self.name(),
-                metadata=_metadata(data.get(self.metadata_key)),
+                metadata=metadata,
             )
             await on_new_message(message)
+        except Refused as refusal:  # nothing is stored
+            logger.warning("Refused a socket.io message (%d): %s", refusal.status, refusal.message)
+            await output.send_text_message(sender_id, refusal.message)
         except Exception:  # the conversation is kept; the widget must not wait forever
             logger.exception("Handling a socket.io message failed")
         finally:
-            await sio.emit("bot_done", {}, room=sender_id, namespace=self.namespace)
+            ns = self.namespace
+            if self.session_persistence:
+                renewed = {"session_id": session_id, "token": self.signer.token(session_id)}
+                await sio.emit("session_token", renewed, room=sender_id, namespace=ns)
+            await sio.emit("bot_done", {}, room=sender_id, namespace=ns)

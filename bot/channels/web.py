@@ -18,6 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.http_guard import GuardedBlueprint
+
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WELCOME_RESPONSE = "utter_greet"
 
@@ -80,7 +82,7 @@ class WebChatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         files = static_files()
-        web = Blueprint("web_chat", __name__)
+        web = GuardedBlueprint("web_chat", __name__)
 
         def serve(name: str) -> HTTPResponse:
             path = files.get(name)

@@ -91,7 +91,7 @@ class SocketConversation(Conversation, User):
         self.sio.emit("session_request", {})
         if not self.confirmed.wait(30):
             raise RuntimeError("no session_confirm")
-        self.sender = self.session["session_id"]
+        self.sender = self.session["conversation_id"]  # the tracker's id: web:<session_id>
         Plan.senders[-1] = self.sender
 
     def _on_confirm(self, data: dict) -> None:
@@ -107,7 +107,8 @@ class SocketConversation(Conversation, User):
         self.done.clear()
         self.replies.clear()
         start = time.perf_counter()
-        self.sio.emit("user_uttered", {"message": text, **self.session})
+        session = {k: self.session[k] for k in ("session_id", "token")}
+        self.sio.emit("user_uttered", {"message": text, **session})
         finished = self.done.wait(TURN_TIMEOUT)
         elapsed = (time.perf_counter() - start) * 1000
         error = None

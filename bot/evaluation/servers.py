@@ -2,10 +2,12 @@
 
 ``Server`` is one process started and stopped on demand; ``assistant`` starts an action
 server and a Rasa server on free loopback ports (the embedded defaults: SQLite tracker
-store, in-memory lock store) and measures them. Every wait is bounded.
+store, in-memory lock store) and measures them. Every wait is bounded. Each Rasa server gets
+its own random HTTP API token (``Running.token``), as ``make run`` does.
 """
 
 import json
+import secrets
 import subprocess
 import time
 import urllib.error
@@ -107,9 +109,21 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def post_json(url: str, payload: dict, timeout: float = 60) -> tuple[int, object]:
+def new_token() -> str:
+    """A random HTTP API token for a test or measurement server."""
+    return secrets.token_urlsafe(24)
+
+
+def api_headers(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def post_json(
+    url: str, payload: dict, timeout: float = 60, token: str | None = None
+) -> tuple[int, object]:
     data = json.dumps(payload).encode("utf-8")
-    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", **api_headers(token)}
+    request = urllib.request.Request(url, data, headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:
             return reply.status, json.loads(reply.read() or b"null")
@@ -117,8 +131,9 @@ def post_json(url: str, payload: dict, timeout: float = 60) -> tuple[int, object
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def get_json(url: str, timeout: float = 30) -> object:
-    with urllib.request.urlopen(url, timeout=timeout) as reply:
+def get_json(url: str, timeout: float = 30, token: str | None = None) -> object:
+    request = urllib.request.Request(url, headers=api_headers(token))
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
         return json.loads(reply.read())
 
 
@@ -130,6 +145,8 @@ class Running:
     rasa_pid: int
     action_pid: int
     cold_start_s: float
+    token: str = ""
+    rasa_log: Path | None = None
     memory: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def say(self, sender: str, message: str, timeout: float = 60) -> tuple[int, object]:
@@ -140,7 +157,10 @@ class Running:
         )
 
     def tracker(self, sender: str) -> dict:
-        return get_json(f"{self.base_url}/conversations/{sender}/tracker")
+        return get_json(f"{self.base_url}/conversations/{sender}/tracker", token=self.token)
+
+    def parse(self, text: str) -> tuple[int, object]:
+        return post_json(f"{self.base_url}/model/parse", {"text": text}, token=self.token)
 
     def measure_memory(self, label: str) -> None:
         self.memory[label] = {
@@ -161,6 +181,7 @@ def assistant(
     ``credentials`` replaces the project's channel list, ``env`` adds to the servers'
     environment (the Slack tests point the channel at their fake Web API this way).
     """
+    token = new_token()
     work.mkdir(parents=True, exist_ok=True)
     db = work / "tracker.db"
     db.unlink(missing_ok=True)
@@ -169,7 +190,7 @@ def assistant(
     command = rasa_command(str(model), "127.0.0.1", rasa_port, str(endpoints))
     if credentials is not None:
         command[command.index("--credentials") + 1] = str(credentials)
-    environment = server_env() | (env or {})
+    environment = server_env() | {"RASA_AUTH_TOKEN": token} | (env or {})
     base, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
     endpoints.write_text(yaml.safe_dump(embedded_endpoints(action_url, db)))
     for log in ("actions.log", "rasa.log"):
@@ -177,7 +198,7 @@ def assistant(
     actions = Server(
         action_command(action_port), f"{action_url}/health", work / "actions.log", environment
     )
-    rasa = Server(command, f"{base}/status", work / "rasa.log", environment)
+    rasa = Server(command, f"{base}/status?token={token}", work / "rasa.log", environment)
     start = time.perf_counter()
     try:
         actions.launch()
@@ -185,7 +206,9 @@ def assistant(
         rasa.wait_until_up(START_TIMEOUT)
         actions.wait_until_up(60)
         assert rasa.process and actions.process
-        running = Running(base, action_url, db, rasa.process.pid, actions.process.pid, 0.0)
+        running = Running(
+            base, action_url, db, rasa.process.pid, actions.process.pid, 0.0, token, rasa.log
+        )
         status, _ = running.say("cold-start", "hello")
         running.cold_start_s = time.perf_counter() - start
         if status != 200:

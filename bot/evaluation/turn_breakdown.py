@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from bot.evaluation.metrics import percentile
-from bot.evaluation.servers import Running, post_json
+from bot.evaluation.servers import Running
 
 
 def _timed(call: Callable[[], tuple[int, object]]) -> float:
@@ -33,11 +33,8 @@ def turn_breakdown(server: Running, messages: list[str], count: int = 100) -> di
     """Median/p95 of NLU only and of the whole turn over ``count`` held-out messages."""
     sample = messages[:count]
     for text in sample[:5]:  # warm both paths
-        post_json(f"{server.base_url}/model/parse", {"text": text})
-    parse = [
-        _timed(lambda text=text: post_json(f"{server.base_url}/model/parse", {"text": text}))
-        for text in sample
-    ]
+        server.parse(text)
+    parse = [_timed(lambda text=text: server.parse(text)) for text in sample]
     turn = [
         _timed(lambda i=i, text=text: server.say(f"breakdown-{i // 10}", text))
         for i, text in enumerate(sample)

@@ -313,6 +313,13 @@
         flushPending();
         askWelcome();
       });
+      socket.on("session_token", function (data) {
+        // the server renews the token after every turn: a session expires only unused
+        if (data && data.session_id === state.sessionId && typeof data.token === "string") {
+          state.token = data.token;
+          saveState();
+        }
+      });
       socket.on("bot_uttered", function (message) {
         if (!message || typeof message.text !== "string" || !message.text) return;
         var buttons = (message.quick_replies || message.buttons || []).filter(function (b) {

@@ -1,5 +1,8 @@
 """Starts a real action server and Rasa server once per test session, on free ports,
-with a tracker store in a temporary SQLite file (``bot.evaluation.servers.assistant``)."""
+with a tracker store in a temporary SQLite file (``bot.evaluation.servers.assistant``).
+
+The Rasa server has its own HTTP API token (``Assistant.token``): ``get`` and ``parse`` send it,
+``post`` only when asked (the REST channel is public), ``request`` exactly what it is given."""
 
 import json
 import urllib.error
@@ -9,16 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from bot.evaluation.servers import api_headers
 from bot.evaluation.servers import assistant as start_assistant
 from bot.launcher import ROOT
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
+# The widget's session tokens are signed with this in the test servers, so a test can make
+# a token as old as it likes (tests/integration/test_widget_sessions.py).
+SOCKET_SECRET = "test-socket-session-secret"
 
 
 @dataclass
 class Reply:
     status: int
     body: object
+    headers: dict[str, str] | None = None
 
 
 @dataclass
@@ -26,37 +34,80 @@ class Assistant:
     base_url: str
     action_url: str
     tracker_db: Path
+    token: str = ""
+    log: Path | None = None
 
-    def post(self, path: str, data: bytes, content_type: str = "application/json") -> Reply:
+    def request(
+        self,
+        path: str,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+        timeout: float = 120,
+    ) -> Reply:
         request = urllib.request.Request(
-            self.base_url + path, data=data, headers={"Content-Type": content_type}
+            self.base_url + path, data=data, headers=headers or {}, method=method
         )
         try:
-            with urllib.request.urlopen(request, timeout=120) as reply:
-                return Reply(reply.status, json.loads(reply.read() or b"null"))
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                return Reply(reply.status, _body(reply.read()), dict(reply.headers))
         except urllib.error.HTTPError as error:
-            raw = error.read()
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = raw.decode("utf-8", "replace")
-            return Reply(error.code, body)
+            return Reply(error.code, _body(error.read()), dict(error.headers))
 
-    def say(self, sender: str, message: object) -> Reply:
-        payload = json.dumps({"sender": sender, "message": message}).encode("utf-8")
+    def post(
+        self,
+        path: str,
+        data: bytes,
+        content_type: str = "application/json",
+        authorised: bool = False,
+    ) -> Reply:
+        headers = {"Content-Type": content_type, **api_headers(self.token if authorised else "")}
+        return self.request(path, data, headers)
+
+    def say(self, sender: str, message: object, **extra: object) -> Reply:
+        payload = json.dumps({"sender": sender, "message": message, **extra}).encode("utf-8")
         return self.post("/webhooks/rest/webhook", payload)
 
     def parse(self, text: str) -> dict:
-        return self.post("/model/parse", json.dumps({"text": text}).encode()).body
+        return self.post("/model/parse", json.dumps({"text": text}).encode(), authorised=True).body
 
     def get(self, path: str) -> Reply:
-        with urllib.request.urlopen(self.base_url + path, timeout=30) as reply:
-            return Reply(reply.status, json.loads(reply.read()))
+        reply = self.request(path, headers=api_headers(self.token), timeout=30)
+        assert reply.status == 200, (path, reply)
+        return reply
+
+    def user_texts(self, conversation_id: str) -> list[str]:
+        events = self.get(f"/conversations/{conversation_id}/tracker").body["events"] or []
+        return [e.get("text") for e in events if e.get("event") == "user"]
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log and self.log.exists() else 0
+
+    def log_since(self, offset: int) -> str:
+        if not self.log:
+            return ""
+        with open(self.log, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode("utf-8", "replace")
+
+
+def _body(raw: bytes) -> object:
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        return raw.decode("utf-8", "replace")
 
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory):
     if not MODEL.exists():
         pytest.fail("No trained model: run `make train` (make test does it for you).")
-    with start_assistant(MODEL, tmp_path_factory.mktemp("assistant")) as running:
-        yield Assistant(running.base_url, running.action_url, running.tracker_db)
+    env = {"SOCKET_SESSION_SECRET": SOCKET_SECRET}
+    with start_assistant(MODEL, tmp_path_factory.mktemp("assistant"), env=env) as running:
+        yield Assistant(
+            running.base_url,
+            running.action_url,
+            running.tracker_db,
+            running.token,
+            running.rasa_log,
+        )

@@ -131,8 +131,7 @@ def test_history_and_session_survive_a_reload(widget: Widget, assistant: Assista
     assert widget.log.inner_text() == before
     widget.ask("what is co-production?")
     assert widget.stored()["sessionId"] == session_id
-    tracker = assistant.get(f"/conversations/{session_id}/tracker").body
-    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    said = assistant.user_texts(f"web:{session_id}")  # the widget's conversations: web:<id>
     assert said == ["how many surveys were submitted?", "what is co-production?"]
 
 
@@ -291,7 +290,8 @@ def test_socket_sessions_need_their_token(
     issued = socket_exchange(page, base, [("session_request", None)])[0][1]
     assert len(issued["session_id"]) >= 32 and issued["token"] and not issued["resumed"]
     again = socket_exchange(page, base, [("session_request", issued)])[0][1]
-    assert again == dict(issued, resumed=True)
+    assert again["session_id"] == issued["session_id"] and again["resumed"]
+    assert again["conversation_id"] == f"web:{issued['session_id']}"
     for forged in ({"session_id": issued["session_id"]}, dict(issued, token="x" * 43)):
         other = socket_exchange(page, base, [("session_request", forged)])[0][1]
         assert other["session_id"] != issued["session_id"] and not other["resumed"]
@@ -309,8 +309,7 @@ def test_a_message_naming_another_session_stays_in_its_own(
     own = socket_exchange(page, base, steps)[0][1]
 
     def said(session_id: str) -> list[str]:
-        events = assistant.get(f"/conversations/{session_id}/tracker").body["events"]
-        return [e["text"] for e in events if e["event"] == "user"]
+        return assistant.user_texts(f"web:{session_id}")
 
     assert said(victim["session_id"]) == []
     assert said(own["session_id"]) == ["hello"]
@@ -330,6 +329,7 @@ def test_socket_messages_are_cleaned(session: tuple[Page, Traffic], assistant: A
     )
     texts = [data["text"] for event, data in received if event == "bot_uttered"]
     assert [event for event, _ in received].count("bot_done") == 2
+    assert [event for event, _ in received].count("session_token") == 2  # renewed each turn
     assert texts[0].startswith("I didn't receive any text.")
     assert texts[1] == "Your message was very long, so I read only its first 2000 characters."
     assert "573" in texts[2]  # and the cut message was still answered

@@ -7,10 +7,12 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.evaluation.servers import Server
+from bot.evaluation.servers import Server, api_headers
 from bot.launcher import ROOT, action_command, rasa_command, server_env
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
+# The HTTP API token of every Rasa server these helpers start (tests only).
+TOKEN = "test-api-token-for-real-servers"
 FAULT_NLG = "nlg:\n  type: bot.fault_nlg.FaultTolerantNLG\n"
 
 
@@ -35,9 +37,9 @@ def rasa_server(
     **env: str,
 ) -> Server:
     command = rasa_command(str(MODEL), "127.0.0.1", port, str(endpoints), cors=cors)
-    return Server(
-        command, f"http://127.0.0.1:{port}/status", work / f"{name}.log", server_env() | env
-    )
+    environment = server_env() | {"RASA_AUTH_TOKEN": TOKEN} | env
+    health = f"http://127.0.0.1:{port}/status?token={TOKEN}"
+    return Server(command, health, work / f"{name}.log", environment)
 
 
 @dataclass
@@ -80,8 +82,10 @@ def allowed_origin(base_url: str, origin: str) -> str | None:
 
 
 def tracker(base_url: str, sender: str) -> dict:
-    url = f"{base_url}/conversations/{sender}/tracker"
-    with urllib.request.urlopen(url, timeout=60) as reply:
+    request = urllib.request.Request(
+        f"{base_url}/conversations/{sender}/tracker", headers=api_headers(TOKEN)
+    )
+    with urllib.request.urlopen(request, timeout=60) as reply:
         return json.loads(reply.read())
 
 

@@ -14,6 +14,7 @@ import yaml
 from rasa.shared.utils.common import class_from_module_path
 
 from bot.launcher import (
+    ACTION_TOKEN_HEADER,
     ROOT,
     SCALE_DEFAULTS,
     SCALE_ENDPOINTS,
@@ -126,8 +127,16 @@ def test_compose_gives_rasa_every_variable_and_they_agree(
     assert str(action.port) in services["actions"]["expose"]
     assert f"EXPOSE {rasa_env['RASA_PORT']}" in (DEPLOY / "Dockerfile").read_text()
     # secrets are required from the environment, never written in the file
-    for name in ("RASA_AUTH_TOKEN", "TRACKER_DB_PASSWORD", "REDIS_PASSWORD"):
+    for name in ("RASA_AUTH_TOKEN", "TRACKER_DB_PASSWORD", "REDIS_PASSWORD", "ACTION_SERVER_TOKEN"):
         assert rasa_env[name].startswith(f"${{{name}:?"), name
+    # the action server is beyond loopback on the compose network: it gets the same token
+    actions_env = services["actions"]["environment"]
+    assert actions_env["ACTION_SERVER_TOKEN"] == rasa_env["ACTION_SERVER_TOKEN"]
+    assert (
+        '"-m", "bot.action_server", "--host", "0.0.0.0"'
+        in (DEPLOY / "actions.Dockerfile").read_text()
+    )
+    assert rasa_env["RASA_ALLOWED_HOSTS"].startswith("${RASA_ALLOWED_HOSTS:?")
 
 
 def test_nginx_proxies_to_rasa_with_https_rate_limits_and_sticky_sessions(
@@ -212,7 +221,17 @@ def test_helm_values_scale_out_on_postgres_and_redis(helm_values: dict) -> None:
     assert class_from_module_path(endpoints["additionalEndpoints"]["nlg"]["type"])
     assert helm_values["replicaCount"] >= 2
     assert helm_values["postgresql"]["install"] and helm_values["redis"]["install"]
-    assert helm_values["rasa-action-server"]["install"]
+    # the action server is its own release, so the endpoint (with its token header) is ours
+    assert not helm_values["rasa-action-server"]["install"]
+    action = endpoints["additionalEndpoints"]["action_endpoint"]
+    assert action["headers"] == {ACTION_TOKEN_HEADER: "${ACTION_SERVER_TOKEN}"}
+    actions = load(DEPLOY / "k8s" / "actions-values.yml")
+    assert urlparse(action["url"]).port == actions["service"]["port"]
+    assert actions["applicationSettings"]["port"] == actions["service"]["port"]
+    token_env = [e for e in actions["extraEnv"] if e["name"] == "ACTION_SERVER_TOKEN"]
+    assert token_env and "secretKeyRef" in token_env[0]["valueFrom"]
+    rasa_env = {e["name"] for e in helm_values["extraEnv"]}
+    assert {"ACTION_SERVER_TOKEN", "RASA_AUTH_TOKEN", "RASA_ALLOWED_HOSTS"} <= rasa_env
     assert set(settings["credentials"]["additionalChannelCredentials"]) == set(
         load(ROOT / "credentials.yml")
     )

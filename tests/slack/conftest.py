@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation.servers import assistant
+from bot.evaluation.servers import api_headers, assistant
 from bot.launcher import ROOT
 from tests.slack.fake_slack import FakeSlackApi, SlackClient
 
@@ -24,10 +24,14 @@ class SlackBot:
     base_url: str
     api: FakeSlackApi
     slack: SlackClient
+    token: str = ""
 
     def tracker(self, conversation_id: str) -> dict:
-        url = f"{self.base_url}/conversations/{conversation_id}/tracker"
-        with urllib.request.urlopen(url, timeout=30) as reply:
+        request = urllib.request.Request(
+            f"{self.base_url}/conversations/{conversation_id}/tracker",
+            headers=api_headers(self.token),
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:
             return json.loads(reply.read())
 
     def user_texts(self, conversation_id: str, expect: int = 0, timeout: float = 30) -> list[str]:
@@ -72,4 +76,5 @@ def slack_bot(
             server.base_url,
             fake_slack,
             SlackClient(f"{server.base_url}/webhooks/slack/webhook", SIGNING_SECRET),
+            server.token,
         )

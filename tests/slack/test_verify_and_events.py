@@ -142,3 +142,27 @@ def test_recent_ids_remember_within_their_window():
     for key in "bcd":
         assert seen.first_time(key, now=21)
     assert seen.first_time("a", now=22)  # evicted: only the newest 3 are kept
+
+
+def test_malformed_headers_are_refusals_not_errors():
+    """Issue 12: '²' passed isdigit() and a non-ASCII signature broke compare_digest (500)."""
+    now = int(time.time())
+    good = signature(SECRET, str(now), BODY)
+    for stamp in ("\u00b2", "\u0661\u0662\u0663", "12a", " ", "1" * 13, "-5"):
+        refusal = check_request(
+            SECRET, headers(0, good) | {"x-slack-request-timestamp": stamp}, BODY
+        )
+        assert refusal and refusal.status == 400, stamp
+    for sent in ("v0=\u00e9" + "0" * 63, "v0=" + "\udce9" * 64, "v0=" + "A" * 64, "v1=" + "0" * 64):
+        assert check_request(SECRET, headers(now, sent), BODY).status == 401, sent
+
+
+def test_a_file_share_is_a_turn_that_knows_its_files():
+    event = dict(type="message", channel_type="im", user="U1", channel="D1", text="hi")
+    shared = turn_from_event(envelope(**event, subtype="file_share", files=[{"id": "F1"}]))
+    assert shared.text == "hi" and shared.files == 1
+    mention = turn_from_event(
+        envelope(type="app_mention", user="U1", channel="C1", text="<@UBOT> hi", files=[{}, {}])
+    )
+    assert mention.files == 2
+    assert turn_from_event(envelope(**event)).files == 0
