@@ -69,8 +69,6 @@ NO_RETRY = {"X-Slack-No-Retry": "1"}
 # Said when a message carries files (the domain's words for these, if it has them): before
 # the answer to its text, or alone when it has none.
 FILES_RESPONSE, FILES_ONLY_RESPONSE = "utter_files_not_read", "utter_files_only"
-FILES_NOT_READ = "I can't open files or images, so I have read only the text of your message."
-FILES_ONLY = "I can't open files or images: please type your question as a message."
 
 
 @dataclass(frozen=True)
@@ -269,9 +267,9 @@ class SlackChannel(InputChannel):
             cleaned = clean_message(turn.text)
             if turn.files:
                 note = (
-                    domain_text(app, FILES_RESPONSE, FILES_NOT_READ)
+                    domain_text(app, FILES_RESPONSE)
                     if cleaned.text
-                    else domain_text(app, FILES_ONLY_RESPONSE, FILES_ONLY)
+                    else domain_text(app, FILES_ONLY_RESPONSE)
                 )
                 await output.send_text_message(turn.conversation_id, note)
             if not cleaned.text and not turn.files:
