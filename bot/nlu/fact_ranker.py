@@ -115,8 +115,13 @@ def by_first_letter(words: set[str]) -> Dict[str, List[str]]:
     return buckets
 
 
+_CONTRACTION = re.compile(r"(n't|'d|'s|'ll|'re|'ve|'m)$")
+
+
 def _vocabulary_words(text: str) -> set[str]:
-    return {_stem(w) for w in question_shape.words(text) if w not in _STOP}
+    """The words that carry meaning, cut to their first letters ("they'd" is "they")."""
+    words = (_CONTRACTION.sub("", w) for w in question_shape.words(text))
+    return {_stem(w) for w in words if w and w not in _STOP}
 
 
 def _content_words(text: str) -> set[str]:
@@ -156,9 +161,10 @@ class FactRanker(GraphComponent):
             "rescue_score": 0.88,
             # A question word used by at most this many intents' questions is a subject word.
             "rare_topics": 2,
-            # Below this confidence, a question word nothing here uses means "not ours".
-            "foreign_confidence": 0.8,
-            # ... and in a question of at most this many words, a rare word its topic never uses.
+            # Below this confidence, a question word nothing here uses means "not ours";
+            "foreign_confidence": 0.5,
+            # below this one, so does a rare word its topic never uses in a short question.
+            "short_confidence": 0.7,
             "short_words": 8,
         }
 
@@ -569,15 +575,13 @@ class FactRanker(GraphComponent):
         runner_up = scores[in_topic[1]] if len(in_topic) > 1 else -1.0
         broad = self._broad.get(topic.name, -1.0)
         asked = question_shape.last_question(question)
-        if (
-            not kinds
-            and float(intent.get("confidence") or 0) < float(self.config["foreign_confidence"])
-            and (
-                self.foreign_words(asked)
-                or (
-                    question_shape.word_count(asked) <= int(self.config["short_words"])
-                    and self.unknown_words(asked, best)
-                )
+        confidence = float(intent.get("confidence") or 0)
+        if not kinds and (
+            (confidence < float(self.config["foreign_confidence"]) and self.foreign_words(asked))
+            or (
+                confidence < float(self.config["short_confidence"])
+                and question_shape.word_count(asked) <= int(self.config["short_words"])
+                and self.unknown_words(asked, best)
             )
         ):
             # A word no answer here uses (or, in a short question, a rare word its topic never
