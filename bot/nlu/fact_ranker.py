@@ -154,7 +154,7 @@ class FactRanker(GraphComponent):
             "control_max_words": 6,
             # A topic may replace a guarded control intent from at least this confidence.
             "control_fallback_confidence": 0.05,
-            "ranking_length": 30,
+            "ranking_length": 10,
             # An unsure message of at most this many words naming a story is a link request.
             "link_max_words": 4,
             # An unsure classifier is overruled when a fact's questions match this closely.
@@ -449,7 +449,7 @@ class FactRanker(GraphComponent):
                 {
                     "fact": fid,
                     "topic": self.knowledge.facts[fid].topic,
-                    "score": round(scores[fid], 4),
+                    "score": round(scores[fid], 3),
                     "fits": bool(kinds) and self._fits(question, fid, set(kinds)),
                 }
                 for fid in ranked[: int(self.config["ranking_length"])]
