@@ -146,7 +146,7 @@ class FactRanker(GraphComponent):
             "kind_window": 0.08,
             # Weight of the fact's own words against its training questions.
             "passage_weight": 0.3,
-            # Score added per rare word the question shares with the fact (at most two).
+            # Score added per word the question shares with the fact, weighted by its rarity.
             "lexical_bonus": 0.04,
             # Score added per number the question shares with the fact ("phase 2").
             "number_bonus": 0.04,
