@@ -7,8 +7,11 @@ The intent classifier only names a topic. This component ranks the summary's fac
   with it; a broad question gets the topic (``answer.fact`` is None);
 - **declines what the summary does not hold**: a question that asks for a kind of answer
   (a number, an amount, a date, a duration, contact details, a name, a place) that no
-  fact it would be given holds, or asks it about another organisation than the fact's,
-  becomes ``nlu_fallback`` with the reason in ``decline``; advice and "how do I do it"
+  fact near the top gives, or asks it about another organisation or research strand than
+  the fact's, or with a rare word its topic never uses, or names a number or a numbered
+  thing the summary never gives ("phase 3"), becomes ``nlu_fallback`` with the reason in
+  ``decline``; so does an unsure classification of a question with a word nothing here
+  uses; advice and "how do I do it"
   questions (trained as ``out_of_scope_advice`` / ``out_of_scope_practice``) become
   ``out_of_scope``, the name clients and analytics rely on;
 - **guards control intents**: "next", "stop", "tell me more" fire only on messages that
@@ -458,12 +461,12 @@ class FactRanker(GraphComponent):
         )
         message.set("fragment", question_shape.is_fragment(text), add_to_output=True)
         message.set("asked_kinds", kinds, add_to_output=True)
+        asks = set(kinds) & question_shape.PRIMARY_KINDS
 
         if name in (FALLBACK, OUT_OF_SCOPE):
             # The classifier was unsure or declined: keep it unless a fact plainly answers
             # a question of a topic the classifier also considered.
             rescued = self._rescue(ranked, scores, ranking) if name == FALLBACK else None
-            asks = set(kinds) & question_shape.PRIMARY_KINDS
             if rescued is None and not asks and self._names_a_link(message, text):
                 # "noreen", "hearing birdsong": a short message naming a story or report
                 chosen = {"name": LINK_INTENT, "confidence": intent.get("confidence")}
@@ -481,7 +484,6 @@ class FactRanker(GraphComponent):
             name = self._guard_control(message, text, intent, ranking)
         if name == LINK_INTENT or self.knowledge.topic(name):
             missing = question_shape.numbered_things(question) - self._numbered
-            asks = set(kinds) & question_shape.PRIMARY_KINDS
             if missing or (name == LINK_INTENT and asks):
                 # "phase 3", "version 2"; "how old is Hameed?" asked of a story's link
                 self._decline(message, FALLBACK, "not_in_summary", intent, ranked[0], question)
