@@ -14,9 +14,8 @@ it wraps ``RemoteAction.run`` so that a custom action that cannot be run (connec
 refused, a 5xx, a timeout) answers with the ``utter_actions_unavailable`` response instead.
 Nothing is stored but that answer: the action's slots stay as they were, so the same
 question works again (and the tour carries on where it was) when the action server is back.
-Content answers (``action_answer``) do not need the action server at all: when it cannot
-be reached, the answer is composed here from the same facts and the same code
-(``actions/compose.py``), only without recording the context slots.
+Content answers (``action_answer``) do not need the action server at all: they run in
+this process (``bot/in_process_actions.py``).
 Rejections (``ActionExecutionRejection``, a 400 from the action server) are passed on
 untouched, and without this generator configured the wrapper does nothing.
 """
@@ -31,11 +30,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.exceptions import RasaException
 
-from actions import compose
-from actions.knowledge import load_knowledge
+from bot.in_process_actions import run_in_process
 
 logger = logging.getLogger(__name__)
-ANSWER_ACTION = "action_answer"
 
 UNAVAILABLE_RESPONSE = "utter_actions_unavailable"
 # How long a custom action may take before the user is told it is unavailable
@@ -57,22 +54,6 @@ class FaultTolerantNLG(TemplatedNaturalLanguageGenerator):
         super().__init__(responses)
         install_action_failure_hook()
 
-    async def answer_message(self, tracker: Any, output_channel: str) -> dict[str, Any] | None:
-        """The content answer ``action_answer`` would give, composed in this process."""
-        latest = tracker.latest_message
-        intent = (latest.intent or {}).get("name") if latest else None
-        answer = (latest.parse_data or {}).get("answer") if latest else None
-        if not answer or answer.get("topic") != intent:
-            answer = {"topic": intent}
-        parts = compose.answer_message(load_knowledge(), answer, self.responses)
-        if parts is None:
-            return None
-        buttons = parts.pop("buttons", [])
-        message = await self.generate(parts.pop("response"), tracker, output_channel, **parts)
-        if message:
-            message["buttons"] = list(message.get("buttons") or []) + buttons
-        return message
-
     async def unavailable_message(self, tracker: Any, output_channel: str) -> dict[str, Any] | None:
         message = await self.generate(UNAVAILABLE_RESPONSE, tracker, output_channel)
         if not message:
@@ -86,6 +67,9 @@ async def _run_or_say_unavailable(
 ) -> list[Event]:
     if not isinstance(nlg, FaultTolerantNLG):
         return await original(action, output_channel, nlg, tracker, domain)
+    local = await run_in_process(action, output_channel, nlg, tracker, domain)
+    if local is not None:
+        return local
     try:
         return await asyncio.wait_for(
             original(action, output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS
@@ -98,11 +82,7 @@ async def _run_or_say_unavailable(
             action.name(),
             error or type(error).__name__,
         )
-        message = None
-        if action.name() == ANSWER_ACTION:
-            message = await nlg.answer_message(tracker, output_channel.name())
-        if message is None:
-            message = await nlg.unavailable_message(tracker, output_channel.name())
+        message = await nlg.unavailable_message(tracker, output_channel.name())
         return [create_bot_utterance(message)] if message else []
 
 

@@ -56,10 +56,12 @@ def test_action_server_down_then_back(tmp_path: Path) -> None:
         slots = tracker(base, who)["slots"]
 
         actions.stop()
-        # content answers are composed from the facts in the Rasa server too: no action server
+        # content answers run in the Rasa server (bot/in_process_actions.py): no action
+        # server, and the context they record is kept as usual
         survey = say(base, who, "how many surveys were submitted?")
         assert survey.status == 200 and "573" in survey.text
         assert "From: *Section 2" in survey.text
+        assert tracker(base, who)["slots"]["last_topic"] == "evidence_surveys"
         # link, tour and follow-up answers are custom actions: they say so instead of silence
         noreen = '/ask_link{"story": "noreen"}'
         for message in (noreen, "next", "can I see the full survey report?"):
