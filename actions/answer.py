@@ -58,8 +58,9 @@ def links_for(
     }
     if named:
         return named
-    if named_links(knowledge, fact_id):
-        return named_links(knowledge, fact_id)
+    by_fact = named_links(knowledge, fact_id)
+    if by_fact:
+        return by_fact
     if WANTS_LINK.search(tracker.latest_message.get("text") or "") and topic.more:
         return entries_from(topic.more, catalogue)
     return {}
