@@ -19,11 +19,15 @@ def reached() -> dict[str, dict[str, int]]:
     if not MODEL.exists():
         pytest.fail("No trained model: run `make train` (make test does it for you).")
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for source, folder in (("training", TRAINING_DIR), ("heldout", HELDOUT)):
-        examples = [e for e in examples_in(folder, with_facts=True) if e[2]]
-        report = asyncio.run(evaluate(MODEL, examples))
-        for row in report.fact_rows:
-            counts[source][row["fact"]] += row["leads"]
+    sources = {
+        source: [e for e in examples_in(folder, with_facts=True) if e[2]]
+        for source, folder in (("training", TRAINING_DIR), ("heldout", HELDOUT))
+    }
+    # one model load for both: the report's rows come back in the order given
+    report = asyncio.run(evaluate(MODEL, sources["training"] + sources["heldout"]))
+    labels = ["training"] * len(sources["training"]) + ["heldout"] * len(sources["heldout"])
+    for source, row in zip(labels, report.rows, strict=True):
+        counts[source][row["fact"]] += row["leads"]
     return counts
 
 

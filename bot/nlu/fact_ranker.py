@@ -399,10 +399,11 @@ class FactRanker(GraphComponent):
             queries.append(np.asarray(focused["vector"]).reshape(-1))
         return np.vstack(queries)
 
-    def fact_scores(self, message: Message) -> Dict[str, float]:
+    def fact_scores(self, message: Message) -> tuple[Dict[str, float], Optional[np.ndarray]]:
+        """Each fact's score, and the question's similarity to every training question."""
         query = self._queries(message)
         if query is None:
-            return {}
+            return {}, None
         example_sims = (self.arrays["examples"] @ query.T).max(axis=1)
         passage_sims = (self.arrays["passages"] @ query.T).max(axis=1)
         focused = message.get(FOCUS)
@@ -423,10 +424,12 @@ class FactRanker(GraphComponent):
                 + float(self.config["lexical_bonus"]) * min(shared, 3.0)
                 + float(self.config["number_bonus"]) * numbers
             )
-        self._broad = {
-            name: float(example_sims[rows].max()) for name, rows in self._intent_rows.items()
-        }
-        return scores
+        return scores, example_sims
+
+    def _broad_score(self, topic: str, example_sims: np.ndarray) -> float:
+        """The question's best match among the topic's broad (fact-less) training questions."""
+        rows = self._intent_rows.get(topic)
+        return float(example_sims[rows].max()) if rows is not None and len(rows) else -1.0
 
     # ---------- decisions ----------
     def process(self, messages: List[Message]) -> List[Message]:
@@ -443,7 +446,7 @@ class FactRanker(GraphComponent):
         intent = dict(message.get(INTENT) or {})
         ranking = list(message.get("intent_ranking") or [])
         name = intent.get("name")
-        scores = self.fact_scores(message)
+        scores, example_sims = self.fact_scores(message)
         ranked = sorted(scores, key=scores.get, reverse=True)
         kinds = sorted(question_shape.asked_kinds(question))
         message.set(
@@ -491,15 +494,16 @@ class FactRanker(GraphComponent):
         topic = self.knowledge.topic(name)
         if topic is None or not scores:
             return
-        unknown = question_shape.precise_numbers(question) - self._topic_numbers[topic.name]
-        if unknown and not any(
-            numbers >= question_shape.precise_numbers(question)
-            for numbers in self._topic_numbers.values()
+        asked_numbers = question_shape.precise_numbers(question)
+        if asked_numbers - self._topic_numbers[topic.name] and not any(
+            numbers >= asked_numbers for numbers in self._topic_numbers.values()
         ):
             # "version 2.0", "in 2021": a number the summary never gives for this
             self._decline(message, FALLBACK, "not_in_summary", intent, ranked[0], question)
             return
-        self._answer(message, topic.name, scores, ranked, set(kinds), question, intent)
+        self._answer(
+            message, topic.name, scores, example_sims, ranked, set(kinds), question, intent
+        )
 
     def _names_a_link(self, message: Message, text: str) -> bool:
         entities = {e.get("entity") for e in message.get("entities") or []}
@@ -537,6 +541,7 @@ class FactRanker(GraphComponent):
         message: Message,
         topic_name: str,
         scores: Dict[str, float],
+        example_sims: np.ndarray,
         ranked: List[str],
         kinds: set,
         question: str,
@@ -545,6 +550,7 @@ class FactRanker(GraphComponent):
         topic = self.knowledge.topics[topic_name]
         in_topic = [fid for fid in ranked if self.knowledge.facts[fid].topic == topic_name]
         best = in_topic[0]
+        asked = question_shape.last_question(question)
         chosen: Optional[str] = None
         if kinds:
             # The fact must give that kind of answer, about what was asked, and be among the
@@ -558,25 +564,15 @@ class FactRanker(GraphComponent):
                 if scores[fid] >= top - window
                 and self._fits(question, fid, kinds)
                 and self._same_subject(question, fid, kinds)
-                and not self.unknown_words(question_shape.last_question(question), fid)
+                and not self.unknown_words(asked, fid)
             ]
             if not candidates:
                 self._decline(message, FALLBACK, "not_in_summary", intent, best, question)
                 return
             chosen = max(candidates, key=scores.get)
             topic = self.knowledge.topics[self.knowledge.facts[chosen].topic]
-            message.set(
-                "unknown_words",
-                sorted(
-                    (w, self._topic_count.get(w, 0))
-                    for w in _vocabulary_words(question_shape.last_question(question))
-                    - self._vocab[chosen]
-                ),
-                add_to_output=True,
-            )
         runner_up = scores[in_topic[1]] if len(in_topic) > 1 else -1.0
-        broad = self._broad.get(topic.name, -1.0)
-        asked = question_shape.last_question(question)
+        broad = self._broad_score(topic.name, example_sims)
         confidence = float(intent.get("confidence") or 0)
         if not kinds and (
             (confidence < float(self.config["foreign_confidence"]) and self.foreign_words(asked))
