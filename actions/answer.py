@@ -9,6 +9,7 @@ offers to continue the tour when one is running, and records the context.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -79,7 +80,12 @@ def say_answer(
     if message is None:
         return []
     topic = knowledge.topics[answer["topic"]]
-    dispatcher.utter_message(**message)
+    # What the answer is about travels with the message (Rasa keeps these keys as the bot
+    # event's metadata and hands them to the channel): channels mark it as a content answer
+    # (copy with source, feedback) and feedback names it by ``answer_id``.
+    dispatcher.utter_message(
+        **message, answer_id=uuid.uuid4().hex[:12], topic=topic.name, fact=answer.get("fact")
+    )
     links = links_for(tracker, knowledge, topic, answer.get("fact"))
     if links or topic.name in LISTING_TOPICS:
         show_links(dispatcher, links, topic.name)

@@ -46,6 +46,7 @@ def topic_message(
         # A value leads with its headline as the summary words it, then its detail.
         "answer": f"{lead.render()}\n\n{body}" if lead else body,
         "section": " and ".join(topic.sections()),
+        "title": topic.title,
         "buttons": buttons,
     }
 
