@@ -25,7 +25,7 @@ from actions.answer import say_answer
 from actions.catalogue import load_catalogue
 from actions.context import from_context
 from actions.knowledge import Knowledge, load_knowledge
-from actions.links import entry_button, link_line
+from actions.links import entry_button, entry_link
 from actions.responses import latest_intent
 
 MISSES_BEFORE_HANDOFF = 3
@@ -126,5 +126,5 @@ class ActionHandleMiss(Action):
         dispatcher.utter_message(response="utter_decline_practice")
         if events:
             message["buttons"] = [entry_button(events)]
-            message["answer"] += "\n\n" + link_line(events.title, events.url or "")
+            message["answer"] += "\n\n" + entry_link(events)
         dispatcher.utter_message(**message)

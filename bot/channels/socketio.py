@@ -23,7 +23,8 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput`` (Rasa 3.6.21):
 - Origins: same-origin by default; list other sites in ``cors_allowed_origins``.
 
 The ``session_confirm`` event carries ``{"session_id", "token", "resumed", "conversation_id"}``;
-``session_token`` carries ``{"session_id", "token"}``.
+``session_token`` carries ``{"session_id", "token"}``; ``bot_uttered`` carries what
+:func:`widget_message` says.
 """
 
 import base64
@@ -147,8 +148,50 @@ class SessionSigner:
         return hmac.compare_digest(self._mac(session_id, issued), match.group(2))
 
 
+ANSWER_RESPONSE = "utter_answer"
+# The bot event's metadata keys a content answer carries (actions/answer.py) -> the widget's.
+ANSWER_KEYS = {
+    "answer_id": "id", "topic": "topic", "fact": "fact", "section": "section", "title": "title",
+}  # fmt: skip
+
+
+def widget_message(message: dict[str, Any]) -> dict[str, Any]:
+    """One bot message as the widget receives it in ``bot_uttered``.
+
+    ``text`` and ``quick_replies`` as Rasa's socket.io channel sends them; ``response``, the
+    domain response it was made from (``utter_restart`` tells the widget the conversation
+    ended); ``answer`` ({id, topic, fact, section, title}) on a content answer, for "Copy
+    with source" and feedback; ``tour_step`` on a tour step.
+    """
+    sent: dict[str, Any] = {"text": str(message.get("text") or "").strip()}
+    buttons = message.get("quick_replies") or message.get("buttons") or []
+    if buttons:
+        sent["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+            for b in buttons
+            if isinstance(b, dict) and "title" in b and "payload" in b
+        ]
+    response = message.get("utter_action")
+    if isinstance(response, str):
+        sent["response"] = response
+    if response == ANSWER_RESPONSE and message.get("answer_id"):
+        sent["answer"] = {ours: message.get(theirs) for theirs, ours in ANSWER_KEYS.items()}
+    if isinstance(message.get("tour_step"), str):
+        sent["tour_step"] = message["tour_step"]
+    return sent
+
+
 class WidgetOutput(SocketIOOutput):
-    """Sends each response whole (the widget renders its paragraphs), buttons attached."""
+    """Sends each response whole (the widget renders its paragraphs), buttons attached, with
+    what the widget needs to know about it (:func:`widget_message`)."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        rest = dict(message)
+        if rest.get("text"):
+            await self._send_message(recipient_id, widget_message(rest))
+            for key in ("text", "quick_replies", "buttons"):
+                rest.pop(key, None)
+        await super().send_response(recipient_id, rest)  # images, custom payloads
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip()})

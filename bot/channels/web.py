@@ -5,8 +5,9 @@ prefix (``/chat``) therefore mounts at ``/chat``. Page, script and socket.io the
 origin. Only the files under ``bot/web/`` are served (a fixed list made at start-up), with a
 Content-Security-Policy that allows nothing from other hosts.
 
-``/chat/welcome.json`` gives the widget its welcome: the text and buttons of the domain's
-``utter_greet`` response, so the welcome is edited in ``domain.yml`` like every other answer.
+``/chat/welcome.json`` gives the widget its welcome (the text and buttons of the domain's
+``utter_greet`` response) and its own words (the labels of its controls, from
+``utter_widget_texts``), so they are edited in ``domain.yml`` like every other answer.
 """
 
 from collections.abc import Awaitable, Callable
@@ -18,10 +19,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.catalogue import load_catalogue
 from bot.http_guard import GuardedBlueprint
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WELCOME_RESPONSE = "utter_greet"
+TEXTS_RESPONSE = "utter_widget_texts"
+SUMMARY_ENTRY = "summary"  # the links catalogue's entry for the summary (title, cite, url)
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -54,20 +58,36 @@ def static_files(root: Path = WEB_ROOT) -> dict[str, Path]:
     return files
 
 
+def widget_texts(responses: dict[str, Any]) -> dict[str, str]:
+    """The widget's own words (``utter_widget_texts``), with ``copy_source`` naming the
+    summary as its entry in the links catalogue does (``{section}`` is left for the widget)."""
+    variations = responses.get(TEXTS_RESPONSE) or []
+    custom = (variations[0].get("custom") if variations else None) or {}
+    texts = {str(key): str(value) for key, value in custom.items()}
+    summary = load_catalogue().get("resource", SUMMARY_ENTRY)
+    if "copy_source" in texts and summary:
+        texts["copy_source"] = texts["copy_source"].format(
+            section="{section}", title=summary.title, cite=summary.cite or "", url=summary.url
+        )
+    return texts
+
+
 def welcome(app: object) -> dict[str, Any]:
-    """The domain's welcome response as ``{"text", "buttons": [{"title", "payload"}]}``."""
+    """The domain's welcome response and the widget's words:
+    ``{"text", "buttons": [{"title", "payload"}], "texts": {name: words}}``."""
     agent = getattr(getattr(app, "ctx", None), "agent", None)
     domain = getattr(agent, "domain", None)
-    variations = domain.responses.get(WELCOME_RESPONSE, []) if domain else []
+    responses = domain.responses if domain else {}
+    variations = responses.get(WELCOME_RESPONSE, [])
     if not variations:
-        return {"text": "", "buttons": []}
+        return {"text": "", "buttons": [], "texts": widget_texts(responses)}
     first = variations[0]
     buttons = [
         {"title": b["title"], "payload": b["payload"]}
         for b in first.get("buttons") or []
         if isinstance(b, dict) and "title" in b and "payload" in b
     ]
-    return {"text": first.get("text", ""), "buttons": buttons}
+    return {"text": first.get("text", ""), "buttons": buttons, "texts": widget_texts(responses)}
 
 
 class WebChatInput(InputChannel):

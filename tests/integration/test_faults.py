@@ -29,7 +29,7 @@ from tests.scale.servers import (
 )
 
 UNAVAILABLE = "unavailable"
-NOREEN = "[Noreen's story](https://www.coproductioncollective.co.uk/"
+NOREEN = "[Noreen's story (on the project page)](https://www.coproductioncollective.co.uk/"
 ALLOWED_ORIGIN = "https://allowed.example"
 
 

@@ -430,7 +430,7 @@ def test_make_run_makes_a_token_and_sends_actions_where_action_server_url_says(
             ).encode(),
         )
         said = "\n".join(m.get("text") or "" for m in json.loads(body))
-        assert status == 200 and "[Noreen's story](https://" in said, body
+        assert status == 200 and "[Noreen's story (on the project page)](https://" in said, body
         assert "Refused" not in (tmp_path / "actions.log").read_text()
     finally:
         if launcher.poll() is None:
