@@ -19,7 +19,9 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput`` (Rasa 3.6.21):
   string (``{"message": null}``) is ignored. Metadata is limited like REST's (size, depth):
   a message with metadata over the limits is answered with the reason and not processed.
 - Each response is sent as one message (Rasa splits it at blank lines), and a ``bot_done``
-  event ends every turn, so the widget hides its typing indicator without any timer.
+  event ends every turn, so the widget hides its typing indicator without any timer. A
+  message may carry a ``message_id``; every reply to it and its ``bot_done`` carry it back as
+  ``reply_to`` (turns run concurrently, so replies are matched by id, not by order).
 - Origins: same-origin by default; list other sites in ``cors_allowed_origins``.
 
 The ``session_confirm`` event carries ``{"session_id", "token", "resumed", "conversation_id"}``;
@@ -68,6 +70,7 @@ CLOCK_SKEW_SECONDS = 300  # instances at scale may disagree a little on the time
 DEFAULT_SECRET_FILE = "var/socket_session.key"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _TOKEN = re.compile(r"([0-9]{1,12})\.([A-Za-z0-9_-]{43})")
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def session_ttl(env: dict[str, str] | None = None) -> int:
@@ -183,7 +186,17 @@ def widget_message(message: dict[str, Any]) -> dict[str, Any]:
 
 class WidgetOutput(SocketIOOutput):
     """Sends each response whole (the widget renders its paragraphs), buttons attached, with
-    what the widget needs to know about it (:func:`widget_message`)."""
+    what the widget needs to know about it (:func:`widget_message`) and, as ``reply_to``,
+    the ``message_id`` the widget gave the message it answers."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, reply_to: str | None = None):
+        super().__init__(sio, bot_message_evt)
+        self.reply_to = reply_to
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if self.reply_to and isinstance(response, dict):
+            response = {**response, "reply_to": self.reply_to}
+        await super()._send_message(socket_id, response)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         rest = dict(message)
@@ -343,7 +356,10 @@ class SecureSocketIOInput(SocketIOInput):
         data: dict[str, Any],
     ) -> None:
         """Runs one turn and always ends it with ``bot_done`` (after a renewed token)."""
-        output = WidgetOutput(sio, self.bot_message_evt)
+        message_id = data.get("message_id")
+        reply_to = message_id if isinstance(message_id, str) else ""
+        reply_to = reply_to if _MESSAGE_ID.fullmatch(reply_to) else None
+        output = WidgetOutput(sio, self.bot_message_evt, reply_to)
         app = getattr(ctx, "app", None)
         sender_id = conversation_id(session_id)
         cleaned = clean_message(data["message"])
@@ -373,4 +389,5 @@ class SecureSocketIOInput(SocketIOInput):
             if self.session_persistence:
                 renewed = {"session_id": session_id, "token": self.signer.token(session_id)}
                 await sio.emit("session_token", renewed, room=sender_id, namespace=ns)
-            await sio.emit("bot_done", {}, room=sender_id, namespace=ns)
+            done = {"reply_to": reply_to} if reply_to else {}
+            await sio.emit("bot_done", done, room=sender_id, namespace=ns)

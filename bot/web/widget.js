@@ -41,7 +41,7 @@
 
   // ---------- state kept across reloads ----------
   function freshState() {
-    return { v: 1, sessionId: null, token: null, open: false, transcript: [], outbox: [] };
+    return { v: 1, sessionId: null, token: null, open: false, transcript: [], outbox: [], texts: texts };
   }
   function loadState() {
     try {
@@ -56,6 +56,8 @@
     return freshState();
   }
   var state = loadState();
+  // The server's words as last seen, so a reload shows the controls at once (no jump).
+  if (state.texts && typeof state.texts === "object") texts = state.texts;
   function withoutNodes(key, value) {
     return key === "node" ? undefined : value; // rendered DOM nodes are not kept
   }
@@ -555,7 +557,10 @@
   // ---------- connection ----------
   var socket = null;
   var confirmed = false;
-  var turns = []; // the turns sent and not yet done, oldest first: {hidden}
+  // The messages sent and not yet answered in full, by the id the server echoes in each
+  // reply as reply_to: {hidden}. Turns may be handled in any order.
+  var turns = {};
+  var sentCount = 0;
   var welcomeAsked = false;
   var retry = el("button", { type: "button", className: "cpc-retry", text: "Try again now" });
 
@@ -575,16 +580,23 @@
   });
 
   function showTyping() {
-    typing.hidden = !turns.some(function (turn) {
-      return !turn.hidden;
+    typing.hidden = !Object.keys(turns).some(function (id) {
+      return !turns[id].hidden;
     });
   }
 
   function emitMessage(message) {
-    var data = { message: message.payload || message.text, session_id: state.sessionId, token: state.token };
+    sentCount += 1;
+    var id = "m" + sentCount + "-" + Math.random().toString(36).slice(2, 10);
+    var data = {
+      message: message.payload || message.text,
+      message_id: id,
+      session_id: state.sessionId,
+      token: state.token,
+    };
     if (message.metadata) data.metadata = message.metadata;
     socket.emit("user_uttered", data);
-    turns.push({ hidden: !!message.hidden });
+    turns[id] = { hidden: !!message.hidden };
     showTyping();
   }
 
@@ -632,7 +644,7 @@
 
   function onBotMessage(message) {
     if (!message || typeof message.text !== "string" || !message.text) return;
-    var turn = turns[0];
+    var turn = turns[message.reply_to];
     // Replies to another tab's messages (a shared "local" conversation) reach this tab
     // through storage, a new session too.
     if (!turn && config.shared) return;
@@ -696,13 +708,13 @@
         }
       });
       socket.on("bot_uttered", onBotMessage);
-      socket.on("bot_done", function () {
-        turns.shift();
+      socket.on("bot_done", function (data) {
+        if (data && data.reply_to) delete turns[data.reply_to];
         showTyping();
       });
       function offline() {
         confirmed = false;
-        turns = [];
+        turns = {};
         showTyping();
         setStatus(
           "The assistant can't be reached right now. Messages you send will go " +
@@ -728,9 +740,11 @@
         return reply.json();
       })
       .then(function (data) {
-        if (!texts) {
-          texts = (data && data.texts) || {};
+        if (!welcome) {
           welcome = data;
+          texts = (data && data.texts) || {};
+          state.texts = texts;
+          saveState();
           applyTexts();
         }
         return data;
@@ -762,6 +776,7 @@
     });
     updateTabOrder();
     showUnread();
+    if (!panel.hidden) restorePosition(); // the controls just added moved what was in view
   }
 
   // ---------- a new conversation ----------
@@ -771,7 +786,7 @@
     var keep = { open: state.open };
     state = freshState();
     state.open = keep.open;
-    turns = [];
+    turns = {};
     showTyping();
     hideJump();
     turnStart = null;

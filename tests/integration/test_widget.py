@@ -11,13 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.launcher import ROOT
 from tests.integration.conftest import Assistant
 from tests.integration.widget_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    CAPTURE_SOCKETS,
     LAUNCHER,
     Traffic,
     Widget,
@@ -27,20 +26,6 @@ from tests.integration.widget_helpers import (
 
 pytestmark = pytest.mark.integration
 INJECTION = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -81,7 +66,7 @@ def test_the_guided_tour_runs_in_the_widget(widget: Widget) -> None:
     assert "Step 1 of 12: What co-production is" in first
     assert "Step 2 of 12" in widget.click_choice("1. Next")
     assert "Step 1 of 12" in widget.ask("back")
-    assert "Step 4 of 12" in widget.click_choice("3. Skip this section")
+    assert "Step 4 of 12" in widget.click_choice("2. Skip this section")  # no "Back" at step 1
     mid_tour = widget.ask("how many surveys were submitted?")
     assert "573" in mid_tour and "carry on with the tour" in mid_tour
     assert "Step 4 of 12" in widget.click_choice("Continue the tour")
@@ -96,7 +81,7 @@ def test_question_gets_its_answer_with_the_source(widget: Widget) -> None:
     expect(bubble.locator("strong", has_text="573 online surveys")).to_be_visible()
     expect(bubble.locator("em", has_text="Section 2 › Our Evidence Base")).to_be_visible()
     # a question about one fact gets that fact, with the whole topic one tap away
-    more = widget.answer_message("573 online surveys").get_by_role("button")
+    more = widget.answer_message("573 online surveys").locator(".cpc-buttons").get_by_role("button")
     expect(more).to_have_text(["More about The 573 surveys"])
     expect(widget.user.last).to_contain_text("how many surveys were submitted?")
 
@@ -107,7 +92,7 @@ def test_topic_button_answers_and_buttons_stay_usable(widget: Widget) -> None:
     expect(widget.user.last).to_contain_text("The five values")
     values = widget.answer_message("The headlines")
     expect(values.locator("ol > li")).to_have_count(5)
-    expect(values.get_by_role("button")).to_have_count(5)
+    expect(values.locator(".cpc-buttons").get_by_role("button")).to_have_count(5)
     # the welcome's buttons are still there and still work after the next message
     answer = widget.click_choice("What is co-production?")
     assert "equal partnership" in answer
@@ -244,23 +229,6 @@ def test_another_browser_cannot_read_or_join_the_conversation(
                 alice.ask("what are the five values?")
                 expect(mallory.log).not_to_contain_text("Delivering outcomes")
                 expect(mallory.log).not_to_contain_text("573")
-
-
-# Keeps a handle on each socket the widget opens, so a test can cut its connection.
-CAPTURE_SOCKETS = """(() => {
-  let real;
-  Object.defineProperty(window, "io", {
-    configurable: true,
-    set(value) { real = value; },
-    get() {
-      return real && ((...args) => {
-        const socket = real(...args);
-        (window.__sockets = window.__sockets || []).push(socket);
-        return socket;
-      });
-    },
-  });
-})()"""
 
 
 def test_offline_message_and_resend(session: tuple[Page, Traffic], assistant: Assistant) -> None:
