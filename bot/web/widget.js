@@ -41,7 +41,15 @@
 
   // ---------- state kept across reloads ----------
   function freshState() {
-    return { v: 1, sessionId: null, token: null, open: false, transcript: [], outbox: [], texts: texts };
+    return {
+      v: 1,
+      sessionId: null,
+      token: null,
+      open: false,
+      transcript: [],
+      outbox: [],
+      texts: texts,
+    };
   }
   function loadState() {
     try {
@@ -85,6 +93,10 @@
   }
   function srOnly(text) {
     return el("span", { className: "cpc-sr", text: text });
+  }
+  // A button of the message controls, labelled with the server's words for ``name``.
+  function tool(name) {
+    return el("button", { type: "button", className: "cpc-tool", text: word(name) });
   }
   function word(name, values) {
     var text = (texts && texts[name]) || "";
@@ -251,10 +263,12 @@
     var section = entry.answer.section || "";
     var paragraphs = String(entry.text).split(/\n\s*\n/);
     // The answer's own "From: <section>" line gives way to the full source line.
-    if (section && paragraphs.length > 1 && paragraphs[paragraphs.length - 1].indexOf(section) >= 0) {
+    var last = paragraphs[paragraphs.length - 1];
+    if (section && paragraphs.length > 1 && last.indexOf(section) >= 0) {
       paragraphs.pop();
     }
-    return plainText(paragraphs.join("\n\n")).trim() + "\n\n" + word("copy_source", { section: section });
+    var source = word("copy_source", { section: section });
+    return plainText(paragraphs.join("\n\n")).trim() + "\n\n" + source;
   }
 
   function writeClipboard(text) {
@@ -280,7 +294,7 @@
 
   function copyControl(entry) {
     var said = el("span", { className: "cpc-said", "aria-live": "polite" });
-    var button = el("button", { type: "button", className: "cpc-tool cpc-copy", text: word("copy") });
+    var button = tool("copy");
     button.addEventListener("click", function () {
       said.textContent = "";
       writeClipboard(copyText(entry)).then(
@@ -298,7 +312,10 @@
   function feedbackControl(entry) {
     var box = el("div", { className: "cpc-feedback", role: "group" });
     var said = el("p", { className: "cpc-said", "aria-live": "polite" });
-    var question = el("span", { className: "cpc-feedback-question", text: word("feedback_question") });
+    var question = el("span", {
+      className: "cpc-feedback-question",
+      text: word("feedback_question"),
+    });
     var questionId = "cpc-fq-" + entry.answer.id;
     question.id = questionId;
     box.setAttribute("aria-labelledby", questionId);
@@ -324,15 +341,16 @@
         rows: "2",
         maxlength: String(MAX_COMMENT),
       });
-      var sendButton = el("button", { type: "button", className: "cpc-tool", text: word("comment_send") });
-      var skipButton = el("button", { type: "button", className: "cpc-tool", text: word("comment_skip") });
+      var sendButton = tool("comment_send");
+      var skipButton = tool("comment_skip");
       sendButton.addEventListener("click", function () {
         give("not_helpful", area.value.replace(/\s+/g, " ").trim().slice(0, MAX_COMMENT));
       });
       skipButton.addEventListener("click", function () {
         give("not_helpful", "");
       });
-      box.appendChild(el("label", { for: id, className: "cpc-comment-label", text: word("comment_label") }));
+      var label = word("comment_label");
+      box.appendChild(el("label", { for: id, className: "cpc-comment-label", text: label }));
       box.appendChild(area);
       box.appendChild(el("div", { className: "cpc-tools-row" }, [sendButton, skipButton]));
       box.appendChild(said);
@@ -344,8 +362,8 @@
       said.textContent = word("feedback_thanks");
       return box;
     }
-    var helpful = el("button", { type: "button", className: "cpc-tool", text: word("helpful") });
-    var notHelpful = el("button", { type: "button", className: "cpc-tool", text: word("not_helpful") });
+    var helpful = tool("helpful");
+    var notHelpful = tool("not_helpful");
     helpful.addEventListener("click", function () {
       give("helpful", "");
     });
@@ -362,7 +380,8 @@
   // Copy and feedback on a content answer, once the server's words are known.
   function addTools(entry) {
     if (!texts || !entry.answer || !entry.node || entry.node.querySelector(".cpc-tools")) return;
-    entry.node.appendChild(el("div", { className: "cpc-tools" }, [copyControl(entry), feedbackControl(entry)]));
+    var tools = el("div", { className: "cpc-tools" }, [copyControl(entry), feedbackControl(entry)]);
+    entry.node.appendChild(tools);
   }
 
   // ---------- transcript ----------
@@ -709,7 +728,8 @@
       });
       socket.on("bot_uttered", onBotMessage);
       socket.on("bot_done", function (data) {
-        if (data && data.reply_to) delete turns[data.reply_to];
+        var id = data && data.reply_to;
+        delete turns[id || Object.keys(turns)[0]]; // a server that does not echo ids: in order
         showTyping();
       });
       function offline() {
@@ -771,7 +791,9 @@
     state.transcript.forEach(function (entry) {
       var used = entry.node && entry.node.querySelectorAll(".cpc-used");
       Array.prototype.forEach.call(used || [], function (button) {
-        if (word("chosen") && !button.querySelector(".cpc-sr")) button.appendChild(srOnly(" " + word("chosen")));
+        if (word("chosen") && !button.querySelector(".cpc-sr")) {
+          button.appendChild(srOnly(" " + word("chosen")));
+        }
       });
     });
     updateTabOrder();
@@ -814,8 +836,8 @@
 
   function askToConfirm() {
     var question = el("p", { id: "cpc-confirm-text", text: word("confirm_restart") });
-    var yes = el("button", { type: "button", className: "cpc-tool", text: word("confirm_yes") });
-    var no = el("button", { type: "button", className: "cpc-tool", text: word("confirm_no") });
+    var yes = tool("confirm_yes");
+    var no = tool("confirm_no");
     yes.addEventListener("click", restartConversation);
     no.addEventListener("click", function () {
       closeConfirm();
@@ -978,7 +1000,8 @@
   function ownSession(sessionId, then) {
     if (releaseSession) releaseSession();
     releaseSession = null;
-    if (config.shared || !sessionId || !(navigator.locks && window.AbortSignal && AbortSignal.timeout)) {
+    var locks = navigator.locks && window.AbortSignal && AbortSignal.timeout;
+    if (config.shared || !sessionId || !locks) {
       return then(true);
     }
     var decided = false;

@@ -1,11 +1,11 @@
 """The web chat widget at /chat/, in a real browser against the real servers (see conftest).
 
 Playwright drives Debian's Chromium (``/usr/bin/chromium``; Playwright's own browser
-download is never used). Set ``UPDATE_WIDGET_SCREENSHOT=1`` to refresh ``docs/widget.png``.
+download is never used). ``scripts/widget_screenshots.py`` refreshes the README's screenshots.
 """
 
+import importlib.util
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 
@@ -303,13 +303,16 @@ def test_socket_messages_are_cleaned(session: tuple[Page, Traffic], assistant: A
     assert "573" in texts[2]  # and the cut message was still answered
 
 
-def test_screenshot(browser: Browser, assistant: Assistant, tmp_path) -> None:
-    with browser_context(browser, viewport={"width": 900, "height": 760}) as (context, _):
-        widget = Widget(context.new_page(), assistant.base_url).load().open()
-        widget.ask("how many surveys were submitted?")
-        widget.user.last.evaluate("m => m.scrollIntoView({block: 'start'})")
-        target = tmp_path / "widget.png"
-        if os.environ.get("UPDATE_WIDGET_SCREENSHOT"):
-            target = ROOT / "docs" / "widget.png"
-        widget.page.screenshot(path=str(target))
-        assert target.stat().st_size > 10_000
+def test_screenshot_script_takes_both_schemes(
+    browser: Browser, assistant: Assistant, tmp_path
+) -> None:
+    """scripts/widget_screenshots.py makes the README's docs/widget.png and widget-dark.png."""
+    spec = importlib.util.spec_from_file_location(
+        "widget_screenshots", ROOT / "scripts" / "widget_screenshots.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    paths = script.shoot(browser, assistant.base_url, tmp_path)
+    assert [p.name for p in paths] == ["widget.png", "widget-dark.png"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    assert paths[0].read_bytes() != paths[1].read_bytes()
