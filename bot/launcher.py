@@ -26,7 +26,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -174,13 +173,6 @@ def action_url(host: str, port: int) -> str:
     if is_wildcard(host):
         host = "127.0.0.1" if ":" not in host else "::1"
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/webhook"
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface (for test and benchmark servers)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_or_create_token(path: Path) -> str:

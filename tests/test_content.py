@@ -13,9 +13,15 @@ from actions.catalogue import SECTION_LABELS, load_catalogue
 from actions.compose import ANSWER, topic_message
 from actions.knowledge import LEFT_OUT_FILE, load_knowledge
 from actions.topics import load_tour
-from bot.evaluate import HELDOUT, TRAINING_DIR, examples_in, leaked, training_examples
 from bot.nlu.fact_ranker import CONTROL_INTENTS, DECLINE_INTENTS
 from bot.policies.content_policy import EXTRA_INTENTS
+from bot.tools.evaluation.heldout import (
+    HELDOUT,
+    TRAINING_DIR,
+    examples_in,
+    leaked,
+    training_examples,
+)
 
 BASIC_INTENTS = {"greet", "goodbye", "thanks", "help", "bot_challenge", "out_of_scope"}
 TOUR_INTENTS = {"tour_start", "tour_next", "tour_back", "tour_skip", "tour_stop", "tour_resume"}

@@ -1,5 +1,5 @@
 """Starts a real action server and Rasa server once per test session, on free ports,
-with a tracker store in a temporary SQLite file (``bot.evaluation.servers.assistant``).
+with a tracker store in a temporary SQLite file (``bot.tools.servers.assistant``).
 
 The Rasa server has its own HTTP API token (``Assistant.token``): ``get`` and ``parse`` send it,
 ``post`` only when asked (the REST channel is public), ``request`` exactly what it is given."""
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation.servers import api_headers
-from bot.evaluation.servers import assistant as start_assistant
 from bot.launcher import ROOT
+from bot.tools.servers import api_headers
+from bot.tools.servers import assistant as start_assistant
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # The widget's session tokens are signed with this in the test servers, so a test can make

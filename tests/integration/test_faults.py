@@ -16,8 +16,9 @@ from rasa.shared.exceptions import RasaException
 
 from bot import fault_nlg
 from bot.fault_nlg import FaultTolerantNLG, install_action_failure_hook
-from bot.launcher import ROOT, free_port
+from bot.launcher import ROOT
 from bot.store_health import store_unavailable, unavailable_response
+from bot.tools.servers import free_port
 from tests.scale.servers import (
     MODEL,
     action_server,

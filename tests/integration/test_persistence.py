@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import free_port
+from bot.tools.servers import free_port
 from tests.scale.servers import (
     MODEL,
     action_server,

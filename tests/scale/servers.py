@@ -7,8 +7,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.evaluation.servers import Server, api_headers
 from bot.launcher import ROOT, action_command, rasa_command, server_env
+from bot.tools.servers import Server, api_headers
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # The HTTP API token of every Rasa server these helpers start (tests only).

@@ -8,6 +8,7 @@ its own random HTTP API token (``Running.token``), as ``make run`` does.
 
 import json
 import secrets
+import socket
 import subprocess
 import time
 import urllib.error
@@ -22,7 +23,6 @@ import yaml
 from bot.launcher import (
     ROOT,
     action_command,
-    free_port,
     rasa_command,
     server_env,
     stop,
@@ -30,6 +30,13 @@ from bot.launcher import (
 )
 
 START_TIMEOUT = 300
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface (for test and benchmark servers)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @dataclass
