@@ -19,9 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose
 from actions.catalogue import load_catalogue
 from actions.context import chosen_item, from_context
+from actions.intents import latest_intent
 from actions.knowledge import Knowledge, Topic, load_knowledge
 from actions.links import entries_from, requested_entries, show_links
-from actions.responses import latest_intent
 
 LISTING_TOPICS = {"case_studies", "personal_stories"}
 NAMED_LABELS = ("story", "case_study", "resource")

@@ -14,9 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer import say_answer
 from actions.catalogue import load_catalogue
 from actions.context import TOUR_PREFIX
+from actions.intents import latest_intent
 from actions.knowledge import load_knowledge
 from actions.links import entries_from, entry_message, show_links
-from actions.responses import latest_intent
 
 DEFAULT_EXAMPLE = {"topic": "case_studies"}
 # The topics offered when a follow-up has nothing to follow.

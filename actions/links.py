@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import Catalogue, Entry, load_catalogue
 from actions.context import last_topic_name
+from actions.intents import latest_intent
 from actions.knowledge import load_knowledge
-from actions.responses import latest_intent
 
 MAX_LINKS_PER_REPLY = 3
 # Formats in order of preference when a message names several ("full video report").

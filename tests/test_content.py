@@ -12,7 +12,7 @@ import yaml
 from actions.catalogue import SECTION_LABELS, load_catalogue
 from actions.compose import ANSWER, topic_message
 from actions.knowledge import LEFT_OUT_FILE, load_knowledge
-from actions.topics import load_tour
+from actions.tour_steps import load_tour
 from bot.nlu.fact_ranker import CONTROL_INTENTS, DECLINE_INTENTS
 from bot.policies.content_policy import EXTRA_INTENTS
 from bot.tools.evaluation.heldout import (

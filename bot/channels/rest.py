@@ -25,6 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.domain_text import domain_text
 from bot.channels.limits import (
     MAX_MESSAGE_CHARS,
     MAX_REST_BODY_BYTES,
@@ -32,7 +33,6 @@ from bot.channels.limits import (
     Refused,
     check_metadata,
     clean_message,
-    domain_text,
     parse_json,
     sender_problem,
 )
