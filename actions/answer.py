@@ -88,7 +88,7 @@ def say_answer(
     )
     links = links_for(tracker, knowledge, topic, answer.get("fact"))
     if links or topic.name in LISTING_TOPICS:
-        show_links(dispatcher, links, topic.name)
+        show_links(dispatcher, domain, links, topic.name)
     if tracker.get_slot("tour_active"):
         dispatcher.utter_message(response="utter_tour_offer_continue")
     return [
@@ -120,7 +120,7 @@ def say_item(
         events = say_answer(dispatcher, tracker, domain, answer, knowledge)
         # Keep the list: "and the fourth?" picks from the same one.
         return [e for e in events if e.get("name") != "last_list"]
-    show_links(dispatcher, entries_from(item, load_catalogue()))
+    show_links(dispatcher, domain, entries_from(item, load_catalogue()))
     return []
 
 
