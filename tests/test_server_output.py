@@ -5,10 +5,10 @@ import io
 from bot.server_output import OutputFilter, pump
 
 STARTUP = """\
-/x/site-packages/pkg_resources/__init__.py:3117: DeprecationWarning: Deprecated call to `pkg_resources.declare_namespace('google')`.
+/x/pkg_resources/__init__.py:3117: DeprecationWarning: Deprecated call to declare_namespace
 Implementing implicit namespace packages (as specified in PEP 420) is preferred.
   declare_namespace(pkg)
-/x/site-packages/rasa/core/tracker_store.py:1166: SADeprecationWarning: Calling URL() directly is deprecated
+/x/rasa/core/tracker_store.py:1166: SADeprecationWarning: Calling URL() is deprecated
   return sa.engine.url.URL(
 2026-12-01 11:13:10 INFO     rasa_sdk.executor  - Registered function for 'action_tour'.
 2026-12-01 11:13:11 INFO     __main__  - Action server on http://127.0.0.1:5055
