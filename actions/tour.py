@@ -19,10 +19,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compose import response_text
+from actions.intents import latest_intent
 from actions.knowledge import load_knowledge
-from actions.responses import latest_intent
-from actions.topics import Tour, TourStep, load_tour
+from actions.responses import response_text
+from actions.tour_steps import Tour, TourStep, load_tour
 
 STEP_INTENTS = {"next": "tour_next", "back": "tour_back", "skip": "tour_skip", "stop": "tour_stop"}
 # The entity a control's payload names its step with (domain.yml lists it).

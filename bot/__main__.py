@@ -2,7 +2,7 @@
 
 import sys
 
-COMMANDS = {"run": "bot.launcher", "chat": "bot.chat"}
+COMMANDS = {"run": "bot.launcher", "chat": "bot.tools.chat"}
 
 
 def main() -> int:

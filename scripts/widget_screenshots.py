@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.base_url:
         paths = take(args.base_url.rstrip("/"), args.out)
     else:
-        from bot.evaluation.servers import assistant
+        from bot.tools.servers import assistant
 
         with tempfile.TemporaryDirectory() as work:
             model = ROOT / "models" / "assistant.tar.gz"

@@ -12,10 +12,16 @@ import yaml
 from actions.catalogue import SECTION_LABELS, load_catalogue
 from actions.compose import ANSWER, topic_message
 from actions.knowledge import LEFT_OUT_FILE, load_knowledge
-from actions.topics import load_tour
-from bot.evaluate import HELDOUT, TRAINING_DIR, examples_in, leaked, training_examples
+from actions.tour_steps import load_tour
 from bot.nlu.fact_ranker import CONTROL_INTENTS, DECLINE_INTENTS
 from bot.policies.content_policy import EXTRA_INTENTS
+from bot.tools.evaluation.heldout import (
+    HELDOUT,
+    TRAINING_DIR,
+    examples_in,
+    leaked,
+    training_examples,
+)
 
 BASIC_INTENTS = {"greet", "goodbye", "thanks", "help", "bot_challenge", "out_of_scope", "restart"}
 TOUR_INTENTS = {"tour_start", "tour_next", "tour_back", "tour_skip", "tour_stop", "tour_resume"}
@@ -260,12 +266,12 @@ def test_no_alias_names_two_entries() -> None:
     assert [a for a, n in aliases.items() if n > 1] == []
 
 
-def given_links() -> list[tuple[str, str]]:
+def given_links(domain: dict) -> list[tuple[str, str]]:
     """(label, url) of every link the link action can give: each entry and each strand's."""
-    from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.links import ActionShowLinks
+    from tests.trackers import tracker
 
     catalogue = load_catalogue()
     requests = [{label: e.key} for label in SECTION_LABELS.values() for e in catalogue.all(label)]
@@ -274,23 +280,21 @@ def given_links() -> list[tuple[str, str]]:
     found = []
     for request in requests:
         entities = [{"entity": label, "value": key} for label, key in request.items()]
-        tracker = Tracker("links", {}, {"intent": {"name": "ask_link"}, "entities": entities},
-                          [], False, None, {}, "action_listen")  # fmt: skip
         dispatcher = CollectingDispatcher()
-        ActionShowLinks().run(dispatcher, tracker, {})
+        ActionShowLinks().run(dispatcher, tracker("ask_link", entities=entities), domain)
         for message in dispatcher.messages:
             found += re.findall(r"\[([^\]]+)\]\(([^)\s]+)\)", message.get("text") or "")
     return found
 
 
-def test_a_link_to_a_general_page_says_so_in_its_label() -> None:
+def test_a_link_to_a_general_page_says_so_in_its_label(domain: dict) -> None:
     """ "Noreen's story" opens the project page, not the story: its label must say so."""
     data = yaml.safe_load(open("actions/content/links.yml", encoding="utf-8"))
     pages = {p["url"]: p["marker"] for p in data["pages"].values()}
     assert all(marker.strip() for marker in pages.values())
     the_pages = {e.title for lab in SECTION_LABELS.values() for e in load_catalogue().all(lab)
                  if e.is_the_page}  # fmt: skip
-    links = given_links()
+    links = given_links(domain)
     assert len(links) > 20
     general = [(label, url) for label, url in links if url.rstrip("/") in
                {u.rstrip("/") for u in pages}]  # fmt: skip
@@ -302,3 +306,13 @@ def test_a_link_to_a_general_page_says_so_in_its_label() -> None:
     ]
     assert unmarked == [], f"links to a general page without its marker: {unmarked}"
     assert "Noreen's story (on the project page)" in {label for label, _ in links}
+
+
+def test_followup_fallbacks_name_existing_topics() -> None:
+    from actions.followup import load_fallbacks
+
+    fallbacks = load_fallbacks()
+    topics = load_knowledge().topics
+    offered = fallbacks["offer_when_nothing_to_follow"]
+    assert offered and set(offered) <= set(topics)
+    assert fallbacks["default_example"]["topic"] in topics

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation import bench_report, evaluation_report, metrics
-from bot.evaluation.e2e import first_action, rule_actions
-from bot.evaluation.training_bench import EDIT_NOTE, edit_one_response
+from bot.tools import metrics
+from bot.tools.bench import report as bench_report
+from bot.tools.bench.training import EDIT_NOTE, edit_one_response
+from bot.tools.evaluation import report as evaluation_report
+from bot.tools.evaluation.e2e import first_action, rule_actions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -161,7 +163,7 @@ def test_reports_render_from_minimal_results():
 def test_training_phases_come_from_the_log_timestamps(tmp_path):
     from datetime import datetime
 
-    from bot.evaluation.training_bench import phases
+    from bot.tools.bench.training import phases
 
     log = tmp_path / "train.log"
     log.write_text(

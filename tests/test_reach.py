@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from actions.knowledge import load_knowledge
-from bot.evaluate import HELDOUT, TRAINING_DIR, evaluate, examples_in
+from bot.tools.evaluation.heldout import HELDOUT, TRAINING_DIR, evaluate, examples_in
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "assistant.tar.gz"
 

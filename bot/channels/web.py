@@ -20,6 +20,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.catalogue import load_catalogue
+from actions.responses import first_variation
+from bot.channels.domain_text import app_responses, domain_message
 from bot.http_guard import GuardedBlueprint
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
@@ -61,8 +63,7 @@ def static_files(root: Path = WEB_ROOT) -> dict[str, Path]:
 def widget_texts(responses: dict[str, Any]) -> dict[str, str]:
     """The widget's own words (``utter_widget_texts``), with ``copy_source`` naming the
     summary as its entry in the links catalogue does (``{section}`` is left for the widget)."""
-    variations = responses.get(TEXTS_RESPONSE) or []
-    custom = (variations[0].get("custom") if variations else None) or {}
+    custom = (first_variation(responses, TEXTS_RESPONSE) or {}).get("custom") or {}
     texts = {str(key): str(value) for key, value in custom.items()}
     summary = load_catalogue().get("resource", SUMMARY_ENTRY)
     if "copy_source" in texts and summary:
@@ -75,19 +76,7 @@ def widget_texts(responses: dict[str, Any]) -> dict[str, str]:
 def welcome(app: object) -> dict[str, Any]:
     """The domain's welcome response and the widget's words:
     ``{"text", "buttons": [{"title", "payload"}], "texts": {name: words}}``."""
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    domain = getattr(agent, "domain", None)
-    responses = domain.responses if domain else {}
-    variations = responses.get(WELCOME_RESPONSE, [])
-    if not variations:
-        return {"text": "", "buttons": [], "texts": widget_texts(responses)}
-    first = variations[0]
-    buttons = [
-        {"title": b["title"], "payload": b["payload"]}
-        for b in first.get("buttons") or []
-        if isinstance(b, dict) and "title" in b and "payload" in b
-    ]
-    return {"text": first.get("text", ""), "buttons": buttons, "texts": widget_texts(responses)}
+    return {**domain_message(app, WELCOME_RESPONSE), "texts": widget_texts(app_responses(app))}
 
 
 class WebChatInput(InputChannel):

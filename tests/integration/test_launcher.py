@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.chat import status as chat_status
-from bot.evaluation.servers import Server, api_headers
-from bot.launcher import ROOT, action_command, free_port, read_token, server_env
+from bot.launcher import ROOT, action_command, read_token, server_env
+from bot.tools.chat import status as chat_status
+from bot.tools.servers import Server, api_headers, free_port
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 DOCUMENTED = re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M)

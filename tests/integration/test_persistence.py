@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import free_port
-from tests.scale.servers import (
+from bot.tools.servers import free_port
+from tests.servers import (
     MODEL,
     action_server,
     rasa_server,

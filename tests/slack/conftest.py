@@ -1,5 +1,5 @@
 """A fake Slack Web API, plus a real action server and Rasa server with the Slack channel
-pointed at it (once per test session, started by ``bot.evaluation.servers.assistant``)."""
+pointed at it (once per test session, started by ``bot.tools.servers.assistant``)."""
 
 import json
 import time
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation.servers import api_headers, assistant
 from bot.launcher import ROOT
+from bot.tools.servers import api_headers, assistant
 from tests.slack.fake_slack import FakeSlackApi, SlackClient
 
 MODEL = ROOT / "models" / "assistant.tar.gz"

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from bot.evaluation.servers import api_headers
+from bot.tools.servers import api_headers
 from tests.slack.test_slack_server import dm, new_ts
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation.common import ROOT
-from bot.evaluation.metrics import is_right, percentile
-from bot.evaluation.servers import Running
+from bot.tools.common import ROOT
+from bot.tools.metrics import is_right, percentile
+from bot.tools.servers import Running
 
 
 def rule_actions(rules_dir: Path = ROOT / "data" / "rules") -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Renders ``reports/benchmark.md`` from the results of ``make bench``."""
 
-from bot.evaluation.metrics import fmt, pct, ratio, table
+from bot.tools.metrics import fmt, pct, ratio, table
 
 TARGET_P95_MS = 100
 TARGET_THROUGHPUT = 50
@@ -161,7 +161,7 @@ def phases_table(results: dict) -> str:
     rows.append(["total (wall clock)", *(fmt(sum(c.values()), 0) for _, c in columns)])
     return (
         "Where the training time goes, in seconds, read from the timestamps in each "
-        "`rasa train` log (1 s resolution; `bot/evaluation/training_bench.phases`). "
+        "`rasa train` log (1 s resolution; `bot/tools/bench/training.phases`). "
         "*preparing* is building the graph, loading and featurizing the data before the first "
         "component trains; *packing* is writing the model archive.\n\n"
         + table(["phase", *(label for label, _ in columns)], rows)
@@ -186,7 +186,7 @@ def _training_notes(results: dict) -> str:
     seconds = results.get("default_scratch_seconds")
     measured = (
         f"{seconds:.0f} s ({seconds / 60:.0f} min), measured separately on this machine the "
-        "same day (`rasa train --config bot/evaluation/pipelines/default.yml` with an empty "
+        "same day (`rasa train --config bot/tools/pipelines/default.yml` with an empty "
         "`RASA_CACHE_DIRECTORY`; see the note at the top for the conditions)"
         if seconds
         else "not measured"
@@ -254,7 +254,7 @@ def profile_table(results: dict) -> str:
     return (
         f"\n\nThe same kind of turn taken apart with `cProfile` ({turns} held-out questions, "
         "the model loaded in the benchmark's own process, custom actions on the running action "
-        "server; `bot/evaluation/turn_profile.py`): milliseconds per turn spent in each part "
+        "server; `bot/tools/bench/turn_profile.py`): milliseconds per turn spent in each part "
         "(the profiler adds some overhead of its own).\n\n"
         + table(["part of a turn", *(f"{name} (ms)" for name in profiles)], rows)
     )
@@ -374,7 +374,7 @@ def render(results: dict) -> str:
 Produced by `make bench` ({made}).
 One instance on its embedded defaults (Rasa server + action server, SQLite tracker store,
 in-memory lock store), on free loopback ports, each pipeline in turn. Load comes from
-[Locust](https://locust.io) 2.46.0 (`bot/evaluation/load.py`, pinned in `requirements-bench.txt`,
+[Locust](https://locust.io) 2.46.0 (`bot/tools/bench/load.py`, pinned in `requirements-bench.txt`,
 installed into `var/venv-bench`): closed-loop conversations with no think time, each sending the
 held-out questions in turn, {results["duration"]:.0f} s per level, over REST
 (`/webhooks/rest/webhook`) and socket.io (the widget's protocol: `session_request`, then

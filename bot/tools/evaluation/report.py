@@ -1,6 +1,6 @@
 """Renders ``reports/evaluation.md`` from the results of ``make evaluate``."""
 
-from bot.evaluation.metrics import fmt, is_right, pct, per_topic, table, worst_confusions
+from bot.tools.metrics import fmt, is_right, pct, per_topic, table, worst_confusions
 
 MAX_LISTED = 60
 
@@ -166,7 +166,7 @@ def render(results: dict) -> str:
 Produced by `make evaluate` ({made}).
 Both pipelines are trained on the same data (`data/`, `domain.yml`): **our pipeline**
 (`config.yml`: e5 sentence embeddings + character n-grams, logistic regression) and **Rasa's
-default** (`bot/evaluation/pipelines/default.yml`: what `rasa init` trains for Rasa 3.6, DIET and
+default** (`bot/tools/pipelines/default.yml`: what `rasa init` trains for Rasa 3.6, DIET and
 TED with 100 epochs, fixed random seed). Held-out questions: {results["heldout_examples"]}
 from `tests/heldout/*.yml`, none of them in the training data (checked before anything runs).
 Off-topic questions count as right when declined (`out_of_scope` or `nlu_fallback`).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation.servers import embedded_endpoints
+from bot.tools.servers import embedded_endpoints
 
 E5 = "NLU: e5 sentence embedding"
 REST_OF_NLU = "NLU: the rest (spaCy, TF-IDF, classifiers)"

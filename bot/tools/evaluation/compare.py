@@ -1,6 +1,6 @@
 """``make evaluate``: answer quality of our pipeline and Rasa's default, side by side.
 
-Cross-validation, the held-out set (``bot.evaluate``), the conversation tests and an
+Cross-validation, the held-out set (``bot.tools.evaluation.heldout``), the conversation tests and an
 end-to-end pass over REST; writes ``reports/evaluation.md`` and its PNGs.
 """
 
@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import Path
 
 from bot import evaluate as heldout
-from bot.evaluation import evaluation_report, plots
-from bot.evaluation.common import (
+from bot.tools import plots
+from bot.tools.common import (
     PIPELINES,
     REPORTS,
     ROOT,
@@ -27,10 +27,11 @@ from bot.evaluation.common import (
     relative,
     train,
 )
-from bot.evaluation.conversations import run_conversation_tests
-from bot.evaluation.crossval import cross_validate
-from bot.evaluation.e2e import run_e2e, sample
-from bot.evaluation.servers import assistant
+from bot.tools.evaluation import report as evaluation_report
+from bot.tools.evaluation.conversations import run_conversation_tests
+from bot.tools.evaluation.crossval import cross_validate
+from bot.tools.evaluation.e2e import run_e2e, sample
+from bot.tools.servers import assistant
 
 OUR_MODEL = ROOT / "models" / "assistant.tar.gz"
 

@@ -7,7 +7,7 @@ payloads, links) holds what it expects, and a decline is read from the tracker's
 intent (``out_of_scope`` / ``nlu_fallback``). Figures are reported per kind (``topic``),
 with the share of single-fact questions whose fact is within the first 250 characters.
 
-    python -m bot.evaluation.cases tests/heldout/cases/*.yml [--check --min 0.9]
+    python -m bot.tools.evaluation.cases tests/heldout/cases/*.yml [--check --min 0.9]
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation.common import WORK
-from bot.evaluation.metrics import percentile
-from bot.evaluation.servers import Running, assistant
+from bot.tools.common import WORK
+from bot.tools.metrics import percentile
+from bot.tools.servers import Running, assistant
 
 DECLINED = {"nlu_fallback", "out_of_scope"}
 EARLY_CHARS = 250

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation.common import ROOT, rasa
+from bot.tools.common import ROOT, rasa
 
 
 def story_count(path: Path) -> int:

@@ -4,7 +4,7 @@ import json
 import math
 from pathlib import Path
 
-from bot.evaluation.common import Pipeline, rasa
+from bot.tools.common import Pipeline, rasa
 
 SUMMARY_KEYS = ("accuracy", "macro avg", "weighted avg")
 

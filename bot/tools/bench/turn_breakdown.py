@@ -9,8 +9,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from bot.evaluation.metrics import percentile
-from bot.evaluation.servers import Running
+from bot.tools.metrics import percentile
+from bot.tools.servers import Running
 
 
 def _timed(call: Callable[[], tuple[int, object]]) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation.common import ROOT, Pipeline, train
+from bot.tools.common import ROOT, Pipeline, train
 
 EDIT_NOTE = "Edited for the benchmark. "
 

@@ -1,8 +1,8 @@
 """``make bench``: speed, memory, training time and load, ours vs Rasa's default pipeline.
 
 Starts the assistant on its embedded defaults (SQLite tracker store, in-memory lock store)
-with ``bot.evaluation.servers`` on free loopback ports, drives it with Locust
-(``bot/evaluation/load.py`` in its own venv, ``requirements-bench.txt``) over REST and
+with ``bot.tools.servers`` on free loopback ports, drives it with Locust
+(``bot/tools/bench/load.py`` in its own venv, ``requirements-bench.txt``) over REST and
 socket.io, and writes ``reports/benchmark.md`` with a latency-vs-concurrency PNG.
 Targets are reported, never asserted.
 """
@@ -19,8 +19,12 @@ from datetime import date
 from pathlib import Path
 
 from bot import evaluate as heldout
-from bot.evaluation import bench_report, plots
-from bot.evaluation.common import (
+from bot.tools import plots
+from bot.tools.bench import report as bench_report
+from bot.tools.bench.training import training_times
+from bot.tools.bench.turn_breakdown import turn_breakdown
+from bot.tools.bench.turn_profile import profile_turns
+from bot.tools.common import (
     PIPELINES,
     REPORTS,
     ROOT,
@@ -30,17 +34,14 @@ from bot.evaluation.common import (
     finish,
     relative,
 )
-from bot.evaluation.common import WORK as EVALUATION_WORK
-from bot.evaluation.evaluate import commit
-from bot.evaluation.servers import Running, assistant
-from bot.evaluation.training_bench import training_times
-from bot.evaluation.turn_breakdown import turn_breakdown
-from bot.evaluation.turn_profile import profile_turns
+from bot.tools.common import WORK as EVALUATION_WORK
+from bot.tools.evaluation.compare import commit
+from bot.tools.servers import Running, assistant
 
 WORK = ROOT / "var" / "bench"
 BENCH_VENV = ROOT / "var" / "venv-bench"
 REQUIREMENTS = ROOT / "requirements-bench.txt"
-LOAD = ROOT / "bot" / "evaluation" / "load.py"
+LOAD = ROOT / "bot" / "tools" / "bench" / "load.py"
 LEVELS = (1, 8, 32)
 CHANNELS = ("rest", "socketio")
 

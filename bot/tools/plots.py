@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from bot.evaluation.metrics import confusion, is_right  # noqa: E402
+from bot.tools.metrics import confusion, is_right  # noqa: E402
 
 
 def confusion_png(rows: list[dict], title: str, path: Path) -> None:

@@ -26,7 +26,7 @@ PIPELINES = (
     Pipeline(
         "default",
         "Rasa default (rasa init)",
-        ROOT / "bot" / "evaluation" / "pipelines" / "default.yml",
+        ROOT / "bot" / "tools" / "pipelines" / "default.yml",
     ),
 )
 
