@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from bot.tools.servers import api_headers
-from tests.slack.test_slack_server import dm, new_ts
+from tests.slack.test_slack_server import button_click, dm, new_ts
 
 pytestmark = pytest.mark.integration
 RESTARTED = "New conversation started"
@@ -91,17 +91,7 @@ def test_an_older_tour_button_acts_on_its_own_step(slack_bot):
     assert list(buttons)[:3] == ["1. Next", "2. Skip this section", "3. Stop the tour"]
 
     def click(value: str, title: str) -> None:
-        payload = {
-            "type": "block_actions",
-            "team": {"id": "T1"},
-            "user": {"id": "UTRB1", "team_id": "T1"},
-            "channel": {"id": "CTRB1"},
-            "container": {"type": "message", "channel_id": "CTRB1", "is_ephemeral": False},
-            "message": {"ts": new_ts(), "thread_ts": thread, "user": "UBOT"},
-            "response_url": slack_bot.api.response_url("trb1"),
-            "actions": [{"type": "button", "action_id": "rasa_button_0", "value": value,
-                         "text": {"type": "plain_text", "text": title}}],
-        }  # fmt: skip
+        payload = button_click(slack_bot.api, "UTRB1", "CTRB1", thread, value, title)
         assert slack_bot.slack.form({"payload": json.dumps(payload)}).status == 200
 
     click(buttons["1. Next"], "1. Next")
