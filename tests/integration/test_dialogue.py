@@ -27,7 +27,7 @@ def test_the_tour_runs_with_every_control(assistant: Assistant, who: str) -> Non
     say = lambda text: assistant.say(who, text)  # noqa: E731
     first = say("/tour_start")
     assert "Step 1 of 12: What co-production is" in texts(first)
-    assert buttons(first) == ["1. Next", "3. Skip this section", "4. Stop the tour", "Tell me more"]
+    assert buttons(first) == ["1. Next", "2. Skip this section", "3. Stop the tour", "Tell me more"]
     assert "Step 2 of 12" in texts(say("next"))
     assert "Step 1 of 12" in texts(say("/tour_back"))
     assert "Step 4 of 12: Value 1" in texts(say("skip this section"))  # to the five values
