@@ -53,4 +53,5 @@ def groups(
                 continue
         leaders.append(position)
         found.append(list(unique[key]))
+    found = [sorted(group) for group in found]
     return sorted(found, key=lambda group: (-len(group), group[0]))
