@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from bot.launcher import ROOT
+from bot.tools.review import cli
 from tests.slack.test_slack_server import QUIET, dm, new_ts
 
 pytestmark = pytest.mark.integration
@@ -83,6 +84,27 @@ def test_a_content_answer_carries_feedback_buttons_and_a_click_thanks(slack_bot)
     slack_bot.slack.event(dm("UFB3", "DFB3", "where is that from?"))
     plain = slack_bot.api.wait_for(lambda: slack_bot.api.posts("DFB3"), count=2)[1]
     assert source.body["text"] == plain.body["text"]
+
+
+def test_the_review_reads_slack_feedback(slack_bot, tmp_path):
+    user, channel = "UFB4", "DFB4"
+    slack_bot.slack.event(dm(user, channel, "what are the five values?"))
+    post = slack_bot.api.wait_for(lambda: slack_bot.api.posts(channel))[0]
+    message = {
+        "ts": new_ts(),
+        "user": "UBOT",
+        "text": post.body["text"],
+        "blocks": post.body["blocks"],
+    }
+    click(slack_bot, user, channel, message, feedback_buttons(post)[1])
+    slack_bot.user_texts(f"slack:T1:{user}:{channel}", expect=2)
+    arguments = ["--since", "1d", "--out", str(tmp_path), "--key", str(tmp_path / "key"),
+                 "--endpoints", str(slack_bot.endpoints)]  # fmt: skip
+    assert cli.main(arguments) == 0
+    markdown = (tmp_path / "review.md").read_text(encoding="utf-8")
+    assert "| what are the five values? | The five values: " in markdown
+    assert "Slack" in markdown.split("| Day (UTC) |")[1].splitlines()[0]  # a channel column
+    assert user not in markdown and channel not in markdown
 
 
 def test_answers_that_are_not_content_have_no_feedback_buttons(slack_bot):
