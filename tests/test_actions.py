@@ -1,39 +1,36 @@
 """Unit tests of action_show_links with rasa_sdk's dispatcher and tracker."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import load_catalogue
 from actions.links import ActionShowLinks
+from tests.trackers import tracker as built
 
+DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
 PROJECT_PAGE = (
     "https://www.coproductioncollective.co.uk/what-is-co-production/value-of-co-production"
 )
 
 
 def tracker(intent: str = "ask_link", text: str = "", **entities: Any) -> Tracker:
-    ents = []
-    for label, values in entities.items():
-        for value in values if isinstance(values, list) else [values]:
-            ents.append({"entity": label, "value": value})
-    return Tracker(
-        sender_id="test",
-        slots={},
-        latest_message={"text": text, "intent": {"name": intent}, "entities": ents},
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
+    """A link request whose entities are given as ``label=value`` (or a list of values)."""
+    found = [
+        {"entity": label, "value": value}
+        for label, values in entities.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    return built(intent, text=text, entities=found)
 
 
 def run(t: Tracker) -> list[dict]:
     dispatcher = CollectingDispatcher()
-    events = ActionShowLinks().run(dispatcher, t, {})
+    events = ActionShowLinks().run(dispatcher, t, DOMAIN)
     assert events == []
     return dispatcher.messages
 

@@ -33,7 +33,8 @@ from bot.tools.review.findings import find
 from bot.tools.review.grouping import groups
 from bot.tools.review.pseudonyms import Pseudonyms, load_key
 from bot.tools.review.report import question_groups
-from tests.test_dialogue_actions import run, tracker
+from tests.test_dialogue_actions import run
+from tests.trackers import tracker
 
 ANSWER_ID = "0123456789ab"
 WORDS = FeedbackWords("Was this helpful?", "Helpful", "Not helpful", "Thanks!")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.feedback import ANSWER_ID, HELPFUL, NOT_HELPFUL, feedback_payload
-from bot.channels.limits import domain_text
+from bot.channels.domain_text import domain_text
 from bot.channels.slack_mrkdwn import to_mrkdwn
 
 BLOCK_ID = "feedback"

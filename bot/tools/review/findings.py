@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from actions.feedback import FEEDBACK_INTENT, NOT_HELPFUL, valid_feedback
 from actions.knowledge import load_knowledge
-from actions.topics import load_tour
+from actions.tour_steps import load_tour
 from bot.tools.review.conversations import Conversation, Turn
 from bot.tools.review.pseudonyms import Pseudonyms
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from actions.feedback import HELPFUL, NOT_HELPFUL
 from actions.knowledge import load_knowledge
-from actions.topics import load_tour
+from actions.tour_steps import load_tour
 from bot.tools.review import charts
 from bot.tools.review.findings import (
     REASONS,
