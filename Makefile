@@ -123,7 +123,7 @@ bench: $(INSTALLED) $(SPACY_MODEL)
 .PHONY: review review-demo retention
 SINCE ?= 7d
 review: $(INSTALLED)
-	$(PY) -m bot review --since $(SINCE) --out var/review $(if $(EXPORT),--export $(EXPORT))
+	$(PY) -W ignore::DeprecationWarning -m bot review --since $(SINCE) --out var/review $(if $(EXPORT),--export $(EXPORT))
 
 ## review-demo: the review of synthetic conversations on fresh servers -> docs/review.png
 review-demo: $(MODEL) system
