@@ -68,6 +68,12 @@ def test_invalid_feedback_is_refused(values: dict) -> None:
     assert valid_feedback(values) is None
 
 
+def test_an_empty_comment_is_no_comment() -> None:
+    """The widget sends ``"comment": ""`` when none was written."""
+    payload = '/feedback{"rating":"helpful","answer_id":"0123456789ab","comment":""}'
+    assert parse_feedback_payload(payload) == {"rating": "helpful", "answer_id": ANSWER_ID}
+
+
 @pytest.mark.parametrize("text", ["/feedback", "/feedback{", '/feedback["helpful"]', "hello", ""])
 def test_malformed_payloads_are_not_feedback(text: str) -> None:
     assert parse_feedback_payload(text) is None
