@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, validate_port
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.launcher import EFFECTIVE_ENDPOINTS, ROOT, STATE_DIR
@@ -58,7 +58,7 @@ class EventStore:
         url = SQLTrackerStore.get_db_url(
             dialect,
             config.url,
-            options.get("port"),
+            validate_port(options.get("port")),  # "5432" from the environment, as Rasa does
             db,
             options.get("username"),
             options.get("password"),
