@@ -56,7 +56,7 @@ def expired(index: Iterable[tuple[int, str, float, bool]], cutoff: float) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.stored_events import EventStore, NoStore, endpoints_in_use
+    from bot.stored_events import EventStore, NoStore, StoreError, endpoints_in_use
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     except NoStore as error:
         print(error)
         return 0
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 1
     index = store.session_index()
     doomed = expired(index, time.time() - days * DAY)
     doomed_ids = set(doomed)

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, validate_port
+from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.launcher import EFFECTIVE_ENDPOINTS, ROOT, STATE_DIR
@@ -25,8 +26,12 @@ EVENTS = SQLTrackerStore.SQLEvent.__table__
 SESSION_START = "action_session_start"
 
 
-class NoStore(Exception):
-    """The endpoints name no tracker store this can read (the message says why)."""
+class StoreError(Exception):
+    """The tracker store cannot be read: not configured, not SQL, or unreachable (says why)."""
+
+
+class NoStore(StoreError):
+    """Nothing is stored yet (no database file, or no events table)."""
 
 
 def endpoints_in_use(state_dir: Path = STATE_DIR) -> Path:
@@ -43,10 +48,13 @@ class EventStore:
 
     @classmethod
     def from_endpoints(cls, path: Path) -> EventStore:
-        config = read_endpoint_config(str(path), "tracker_store")
+        try:
+            config = read_endpoint_config(str(path), "tracker_store")
+        except RasaException as error:  # e.g. a ${VARIABLE} the environment does not set
+            raise StoreError(f"{path}: {error}") from error
         if config is None or (config.type or "").lower() != "sql":
             kind = config.type if config else "in memory (none configured)"
-            raise NoStore(f"{path}: the tracker store is {kind}; only SQL stores are kept.")
+            raise StoreError(f"{path}: the tracker store is {kind}; only SQL stores are read.")
         options = dict(config.kwargs)
         dialect = options.get("dialect", "sqlite")
         db = str(options.get("db", "rasa.db"))
@@ -67,7 +75,12 @@ class EventStore:
         )
         engine = sa.create_engine(url)
         where = f"{dialect} {db}" if dialect == "sqlite" else f"{dialect} {config.url}/{db}"
-        if not sa.inspect(engine).has_table(EVENTS.name):
+        try:
+            stored = sa.inspect(engine).has_table(EVENTS.name)
+        except sa.exc.SQLAlchemyError as error:
+            reason = str(error).splitlines()[0]
+            raise StoreError(f"The tracker store ({where}) cannot be reached: {reason}") from error
+        if not stored:
             raise NoStore(f"No conversations stored yet ({where} has no events table).")
         return cls(engine, where)
 

@@ -25,7 +25,8 @@ from actions.feedback import (
 )
 from bot.channels.slack_feedback import FeedbackWords, feedback_blocks, thanked_blocks
 from bot.retention import expired, retention_days
-from bot.stored_events import EventStore, NoStore
+from bot.retention import main as retention_main
+from bot.stored_events import EventStore, NoStore, StoreError
 from bot.tools.review import candidates
 from bot.tools.review.cli import period_seconds
 from bot.tools.review.conversations import conversations
@@ -261,3 +262,21 @@ def test_retention_deletes_old_sessions_from_a_real_store(tmp_path: Path) -> Non
     after = [(sender, e.get("event")) for sender, e in events.events()]
     assert [s for s, _ in after] == ["mixed"] * 3
     assert json.dumps(after).count("session_started") == 1
+
+
+@pytest.mark.parametrize(
+    "tracker_store, says",
+    [
+        ("  type: SQL\n  dialect: postgresql\n  url: ${COPRO_UNSET_FOR_TEST}\n", "COPRO_UNSET"),
+        ("  type: redis\n  url: localhost\n", "only SQL stores are read"),
+        ("  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n  port: 9\n", "cannot be reached"),
+    ],
+)
+def test_a_store_that_cannot_be_read_says_why(
+    tmp_path: Path, tracker_store: str, says: str
+) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n" + tracker_store)
+    with pytest.raises(StoreError, match=says):
+        EventStore.from_endpoints(endpoints)
+    assert retention_main(["--days", "3", "--endpoints", str(endpoints)]) == 1

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bot.launcher import ROOT, STATE_DIR
-from bot.stored_events import EventStore, NoStore, endpoints_in_use
+from bot.stored_events import EventStore, StoreError, endpoints_in_use
 from bot.tools.review import candidates, page
 from bot.tools.review.conversations import conversations
 from bot.tools.review.findings import find
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     since = 0.0 if args.since == float("inf") else now - args.since
     try:
         store = EventStore.from_endpoints(args.endpoints or endpoints_in_use())
-    except NoStore as error:
+    except StoreError as error:
         print(error, file=sys.stderr)
         return 1
     names = Pseudonyms(load_key(args.key))
