@@ -28,6 +28,13 @@ WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WELCOME_RESPONSE = "utter_greet"
 TEXTS_RESPONSE = "utter_widget_texts"
 SUMMARY_ENTRY = "summary"  # the links catalogue's entry for the summary (title, cite, url)
+# The widget's words that Slack says too: one response each (the feedback controls).
+SHARED_TEXTS = {
+    "feedback_question": "utter_feedback_question",
+    "helpful": "utter_feedback_helpful",
+    "not_helpful": "utter_feedback_not_helpful",
+    "feedback_thanks": "utter_feedback_thanks",
+}
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -65,6 +72,10 @@ def widget_texts(responses: dict[str, Any]) -> dict[str, str]:
     summary as its entry in the links catalogue does (``{section}`` is left for the widget)."""
     custom = (first_variation(responses, TEXTS_RESPONSE) or {}).get("custom") or {}
     texts = {str(key): str(value) for key, value in custom.items()}
+    for key, name in SHARED_TEXTS.items():
+        text = (first_variation(responses, name) or {}).get("text")
+        if text:
+            texts[key] = text
     summary = load_catalogue().get("resource", SUMMARY_ENTRY)
     if "copy_source" in texts and summary:
         texts["copy_source"] = texts["copy_source"].format(
