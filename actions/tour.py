@@ -21,7 +21,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.intents import latest_intent
 from actions.knowledge import load_knowledge
-from actions.responses import response_text
 from actions.tour_steps import Tour, TourStep, load_tour
 
 STEP_INTENTS = {"next": "tour_next", "back": "tour_back", "skip": "tour_skip", "stop": "tour_stop"}
@@ -48,14 +47,10 @@ def control_payload(key: str, step: TourStep) -> str:
     return f"/{STEP_INTENTS[key]}" + json.dumps({FROM_STEP: step.id}, separators=(",", ":"))
 
 
-def step_message(tour: Tour, index: int, domain: dict[str, Any]) -> dict[str, Any]:
-    """The text and buttons of one step: its position, its words, the controls."""
+def step_message(tour: Tour, index: int) -> dict[str, Any]:
+    """One step as a domain response to fill (``utter_tour_step``: its position, its title,
+    its words) with the controls as buttons."""
     step = tour.steps[index]
-    responses = domain.get("responses") or {}
-    header = (response_text(responses, "utter_tour_position") or "{title}").format(
-        number=index + 1, total=len(tour.steps), title=step.title
-    )
-    body = load_knowledge().topics[step.topic].body(only=list(step.facts) or None)
     buttons = []
     number = 0
     for key in shown_controls(tour, index):
@@ -64,7 +59,15 @@ def step_message(tour: Tour, index: int, domain: dict[str, Any]) -> dict[str, An
             number += 1
             title = tour.number_format.format(number=number, title=title)
         buttons.append({"title": title, "payload": control_payload(key, step)})
-    return {"text": f"{header}\n\n{body}".strip(), "buttons": buttons, "tour_step": step.id}
+    return {
+        "response": "utter_tour_step",
+        "number": index + 1,
+        "total": len(tour.steps),
+        "title": step.title,
+        "body": load_knowledge().topics[step.topic].body(only=list(step.facts) or None),
+        "buttons": buttons,
+        "tour_step": step.id,
+    }
 
 
 def typed_control(tour: Tour, index: int | None, text: str) -> str | None:
@@ -141,7 +144,7 @@ class ActionTour(Action):
                 SlotSet("last_topic", None),
             ]
         step = tour.steps[position]
-        dispatcher.utter_message(**step_message(tour, position, domain))
+        dispatcher.utter_message(**step_message(tour, position))
         return [
             SlotSet("tour_step", step.id),
             SlotSet("tour_active", True),

@@ -13,7 +13,7 @@ from actions.misses import ActionHandleMiss
 from actions.tour import ActionTour
 from actions.tour_steps import load_tour
 from tests.conftest import ROOT
-from tests.trackers import recorded, tracker
+from tests.trackers import recorded, rendered, tracker
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TOUR = load_tour()
@@ -23,7 +23,9 @@ LAST = len(TOUR.steps) - 1
 def run(action, t: Tracker) -> tuple[list[dict], dict[str, Any]]:
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, t, DOMAIN)
-    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    return rendered(dispatcher.messages, DOMAIN), {
+        e["name"]: e["value"] for e in events if e["event"] == "slot"
+    }
 
 
 def in_tour(step: int, active: bool = True) -> dict[str, Any]:

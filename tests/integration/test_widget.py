@@ -23,6 +23,7 @@ from tests.integration.widget_helpers import (
     browser_context,
     socket_exchange,
 )
+from tests.servers import STEPS
 
 pytestmark = pytest.mark.integration
 INJECTION = "<img src=x onerror=alert(1)>"
@@ -47,8 +48,7 @@ def test_page_is_served_by_the_assistant_with_a_strict_policy(assistant: Assista
         assert reply.status == 200
         assert "default-src 'none'" in reply.headers["Content-Security-Policy"]
         assert b'src="widget.js"' in reply.read()
-    with urllib.request.urlopen(assistant.base_url + "/chat/welcome.json", timeout=30) as reply:
-        welcome = json.load(reply)
+    welcome = assistant.request("/chat/welcome.json").body
     assert welcome["text"].startswith("Hello!")
     assert {"title": "The five values", "payload": "/values_list"} in welcome["buttons"]
 
@@ -63,13 +63,15 @@ def test_first_open_shows_the_domain_welcome_with_topic_buttons(widget: Widget) 
 
 def test_the_guided_tour_runs_in_the_widget(widget: Widget) -> None:
     first = widget.open().click_choice("Take the guided tour")
-    assert "Step 1 of 12: What co-production is" in first
-    assert "Step 2 of 12" in widget.click_choice("1. Next")
-    assert "Step 1 of 12" in widget.ask("back")
-    assert "Step 4 of 12" in widget.click_choice("2. Skip this section")  # no "Back" at step 1
+    assert f"Step 1 of {STEPS}: What co-production is" in first
+    assert f"Step 2 of {STEPS}" in widget.click_choice("1. Next")
+    assert f"Step 1 of {STEPS}" in widget.ask("back")
+    assert f"Step 4 of {STEPS}" in widget.click_choice(
+        "2. Skip this section"
+    )  # no "Back" at step 1
     mid_tour = widget.ask("how many surveys were submitted?")
     assert "573" in mid_tour and "carry on with the tour" in mid_tour
-    assert "Step 4 of 12" in widget.click_choice("Continue the tour")
+    assert f"Step 4 of {STEPS}" in widget.click_choice("Continue the tour")
     assert "paused" in widget.click_choice("4. Stop the tour")
 
 

@@ -23,6 +23,7 @@ from tests.integration.widget_helpers import (
     Widget,
     browser_context,
 )
+from tests.servers import STEPS
 
 pytestmark = pytest.mark.integration
 SURVEYS = "how many surveys were submitted?"
@@ -151,18 +152,18 @@ def test_tour_buttons_act_on_their_step_and_a_new_conversation_starts_afresh(
     opened: tuple[Widget, Traffic], assistant: Assistant
 ) -> None:
     widget, _ = opened
-    assert "Step 1 of 12" in widget.click_choice("Take the guided tour")
-    step_one = widget.answer_message("Step 1 of 12")
+    assert f"Step 1 of {STEPS}" in widget.click_choice("Take the guided tour")
+    step_one = widget.answer_message(f"Step 1 of {STEPS}")
     expect(step_one.get_by_role("button")).to_have_text(
         ["1. Next", "2. Skip this section", "3. Stop the tour", "Tell me more"]
     )
-    assert "Step 2 of 12" in widget.click_choice("1. Next")
-    assert "Step 3 of 12" in widget.click_choice("1. Next")
+    assert f"Step 2 of {STEPS}" in widget.click_choice("1. Next")
+    assert f"Step 3 of {STEPS}" in widget.click_choice("1. Next")
     # step 1's "Next", pressed again at step 3, moves on from step 1
     before = widget.bot.count()
     step_one.get_by_role("button", name="1. Next").click()
     widget.wait_for_answer(before)
-    assert "Step 2 of 12" in widget.answer_since(before)
+    assert f"Step 2 of {STEPS}" in widget.answer_since(before)
     expect(step_one.locator(".cpc-used")).to_contain_text("(chosen)")
 
     old = session_id(widget)
@@ -179,7 +180,7 @@ def test_tour_buttons_act_on_their_step_and_a_new_conversation_starts_afresh(
     expect(widget.bot).to_have_count(1)  # the fresh welcome
     expect(widget.bot.first).to_contain_text("Hello! I can tell you about")
     expect(widget.input).to_be_focused()
-    expect(widget.log).not_to_contain_text("Step 2 of 12")
+    expect(widget.log).not_to_contain_text(f"Step 2 of {STEPS}")
     new = session_id(widget)
     assert new and new != old
     # the old conversation is kept, ended the Rasa way
@@ -195,7 +196,7 @@ def test_tour_buttons_act_on_their_step_and_a_new_conversation_starts_afresh(
     widget.input.press("Enter")
     expect(widget.log).not_to_contain_text("573", timeout=30_000)
     expect(widget.bot).to_have_count(1, timeout=30_000)
-    expect(widget.log).not_to_contain_text("Step 1 of 12")
+    expect(widget.log).not_to_contain_text(f"Step 1 of {STEPS}")
     assert session_id(widget) not in (old, new)
     assert assistant.user_texts(f"web:{new}") == []  # after its restart: nothing
     assert "start over" in [e.get("text") for e in assistant.all_events(f"web:{new}")]

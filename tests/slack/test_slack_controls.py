@@ -8,6 +8,7 @@ import urllib.request
 import pytest
 
 from bot.tools.servers import api_headers
+from tests.servers import STEPS
 from tests.slack.test_slack_server import button_click, dm, new_ts
 
 pytestmark = pytest.mark.integration
@@ -36,9 +37,9 @@ def wait_for_post(slack_bot, channel: str, count: int, text: str) -> dict:
 def test_start_over_in_a_dm_begins_a_fresh_conversation(slack_bot):
     conversation = "slack:T1:URST1:DRST1"
     slack_bot.slack.event(dm("URST1", "DRST1", "/tour_start"))
-    wait_for_post(slack_bot, "DRST1", 1, "Step 1 of 12")
+    wait_for_post(slack_bot, "DRST1", 1, f"Step 1 of {STEPS}")
     slack_bot.slack.event(dm("URST1", "DRST1", "next"))
-    wait_for_post(slack_bot, "DRST1", 1, "Step 2 of 12")
+    wait_for_post(slack_bot, "DRST1", 1, f"Step 2 of {STEPS}")
     slack_bot.slack.event(dm("URST1", "DRST1", "start over"))
     post = wait_for_post(slack_bot, "DRST1", 1, RESTARTED)
     values = [
@@ -50,7 +51,9 @@ def test_start_over_in_a_dm_begins_a_fresh_conversation(slack_bot):
     # the fresh conversation has no tour to resume and no earlier topic
     slack_bot.slack.event(dm("URST1", "DRST1", "continue the tour"))
     reply = slack_bot.api.wait_for(
-        lambda: [p for p in slack_bot.api.posts("DRST1") if "Step 1 of 12" in p.body["text"]][1:]
+        lambda: [p for p in slack_bot.api.posts("DRST1") if f"Step 1 of {STEPS}" in p.body["text"]][
+            1:
+        ]
     )
     assert reply  # it starts again from step 1, not at step 2 where the old tour was
 
@@ -81,7 +84,7 @@ def test_an_older_tour_button_acts_on_its_own_step(slack_bot):
     mention = {"type": "app_mention", "user": "UTRB1", "channel": "CTRB1",
                "text": "<@UBOT> give me the tour", "ts": thread}  # fmt: skip
     slack_bot.slack.event(mention)
-    first = wait_for_post(slack_bot, "CTRB1", 1, "Step 1 of 12")
+    first = wait_for_post(slack_bot, "CTRB1", 1, f"Step 1 of {STEPS}")
     buttons = {
         e["text"]["text"]: e["value"]
         for b in first.body["blocks"]
@@ -95,10 +98,10 @@ def test_an_older_tour_button_acts_on_its_own_step(slack_bot):
         assert slack_bot.slack.form({"payload": json.dumps(payload)}).status == 200
 
     click(buttons["1. Next"], "1. Next")
-    wait_for_post(slack_bot, "CTRB1", 1, "Step 2 of 12")
+    wait_for_post(slack_bot, "CTRB1", 1, f"Step 2 of {STEPS}")
     click(buttons["1. Next"].replace("what", "why"), "1. Next")  # step 2's own Next
-    wait_for_post(slack_bot, "CTRB1", 1, "Step 3 of 12")
+    wait_for_post(slack_bot, "CTRB1", 1, f"Step 3 of {STEPS}")
     click(buttons["1. Next"], "1. Next")  # step 1's Next again, now at step 3
-    wait_for_post(slack_bot, "CTRB1", 2, "Step 2 of 12")
+    wait_for_post(slack_bot, "CTRB1", 2, f"Step 2 of {STEPS}")
     slots = slack_bot.tracker(conversation)["slots"]
     assert slots["tour_step"] == "why"
