@@ -83,3 +83,15 @@ def test_actions_say_only_words_from_the_domain_or_the_content() -> None:
         for line, text in spoken_literals(path)
     }
     assert found == {}
+
+
+def test_the_widget_takes_its_words_from_the_domain() -> None:
+    """Only what the widget says when the server can't be reached (``UNREACHABLE``) and the
+    page's own defaults (its title and launcher, which a page sets with ``data-`` attributes
+    and which show before the server answers) are written in the script."""
+    script = (ROOT / "bot" / "web" / "widget.js").read_text(encoding="utf-8")
+    script = re.sub(r"^\s*//.*$|/\*.*?\*/", "", script, flags=re.M | re.S)
+    script = re.sub(r"var UNREACHABLE = \{.*?\};", "", script, flags=re.S)
+    literals = {m for m in re.findall(r'"([^"\\\n]*)"', script) if SENTENCE.search(m)}
+    page_defaults = {"Ask about the Value of Co-Production", "Chat about co-production"}
+    assert literals - {"use strict"} == page_defaults

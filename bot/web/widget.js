@@ -94,12 +94,25 @@
   function srOnly(text) {
     return el("span", { className: "cpc-sr", text: text });
   }
+  // An element whose text is the server's word for ``name`` (set again when the words arrive).
+  function worded(tag, name, className, attributes) {
+    var node = el(tag, Object.assign({ className: className || "", text: word(name) }, attributes));
+    node.setAttribute("data-word", name);
+    return node;
+  }
   // A button of the message controls, labelled with the server's words for ``name``.
   function tool(name) {
     return el("button", { type: "button", className: "cpc-tool", text: word(name) });
   }
+  // The words of the widget's own parts are the domain's (utter_widget_texts, sent with the
+  // welcome and kept with the conversation); only what it says when it cannot reach the
+  // server at all is written here.
+  var UNREACHABLE = {
+    could_not_load: "The chat could not load. Check your connection, then try again.",
+    try_again: "Try again",
+  };
   function word(name, values) {
-    var text = (texts && texts[name]) || "";
+    var text = (texts && texts[name]) || UNREACHABLE[name] || "";
     Object.keys(values || {}).forEach(function (key) {
       text = text.split("{" + key + "}").join(String(values[key]));
     });
@@ -129,7 +142,7 @@
     if (!SAFE_URL.test(href)) return document.createTextNode(label + " (" + href + ")");
     var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer" });
     appendInline(a, label);
-    a.appendChild(srOnly(" (opens in a new tab)"));
+    a.appendChild(srOnly(" " + word("new_tab")));
     return a;
   }
 
@@ -184,8 +197,9 @@
   var title = el("h2", { id: "cpc-title", className: "cpc-title", text: config.title });
   var newButton = el("button", { type: "button", className: "cpc-new", hidden: "" });
   var closeButton = el("button", { type: "button", className: "cpc-close" }, [
-    "Close",
-    srOnly(" chat"),
+    worded("span", "close"),
+    " ",
+    worded("span", "close_what", "cpc-sr"),
   ]);
   var confirmBox = el("div", { className: "cpc-confirm", hidden: "" });
   var status = el("div", { className: "cpc-status", role: "status" });
@@ -199,7 +213,7 @@
   });
   var jump = el("button", { type: "button", className: "cpc-jump", hidden: "" });
   var typing = el("p", { className: "cpc-typing", hidden: "" }, [
-    "The assistant is writing",
+    worded("span", "writing"),
     el("span", { className: "cpc-dots", "aria-hidden": "true" }, ["..."]),
   ]);
   var input = el("input", {
@@ -210,10 +224,10 @@
     maxlength: String(MAX_CHARS),
   });
   var form = el("form", { className: "cpc-form", novalidate: "" }, [
-    el("label", { for: "cpc-input", className: "cpc-label", text: "Your question" }),
+    worded("label", "your_question", "cpc-label", { for: "cpc-input" }),
     el("div", { className: "cpc-row" }, [
       input,
-      el("button", { type: "submit", className: "cpc-send", text: "Send" }),
+      worded("button", "send", "cpc-send", { type: "submit" }),
     ]),
   ]);
   var panel = el("section", {
@@ -238,7 +252,7 @@
 
   // ---------- message controls: suggestions, copy with source, feedback ----------
   function buttonsFor(entry) {
-    var list = el("ul", { className: "cpc-buttons", "aria-label": "Suggested questions" });
+    var list = el("ul", { className: "cpc-buttons", "aria-label": word("suggestions") });
     entry.buttons.forEach(function (b) {
       var button = el("button", { type: "button", className: "cpc-choice" }, [b.title]);
       if (b.used) markUsed(button);
@@ -388,18 +402,18 @@
   function renderEntry(entry) {
     var item = el("div", { className: "cpc-msg cpc-" + entry.who });
     if (entry.who === "user") {
-      item.appendChild(srOnly("You said: "));
+      item.appendChild(srOnly(word("you_said") + " "));
       item.appendChild(el("p", { className: "cpc-bubble", text: entry.text }));
       if (entry.pending) {
         item.appendChild(el("p", {
           className: "cpc-pending",
-          text: "Not sent yet: it will be sent when the connection is back.",
+          text: word("not_sent"),
         }));
       }
     } else if (entry.who === "notice") {
       item.appendChild(el("p", { className: "cpc-notice-text", text: entry.text }));
     } else {
-      item.appendChild(srOnly("Assistant said: "));
+      item.appendChild(srOnly(word("assistant_said") + " "));
       var bubble = el("div", { className: "cpc-bubble" });
       bubble.appendChild(renderMarkdown(entry.text));
       item.appendChild(bubble);
@@ -581,7 +595,7 @@
   var turns = {};
   var sentCount = 0;
   var welcomeAsked = false;
-  var retry = el("button", { type: "button", className: "cpc-retry", text: "Try again now" });
+  var retry = worded("button", "try_again", "cpc-retry", { type: "button" });
 
   function setStatus(text, offline) {
     if (status.firstChild && status.firstChild.textContent === text) return;
@@ -591,7 +605,7 @@
     if (offline) status.appendChild(retry);
   }
   retry.addEventListener("click", function () {
-    setStatus("Trying to reach the assistant…", false);
+    setStatus(word("trying"), false);
     input.focus(); // the button just went away: keep focus where the reader types
     if (socket && socket.connect) socket.connect();
     else connect();
@@ -656,7 +670,7 @@
     tag.addEventListener("load", callback);
     tag.addEventListener("error", function () {
       socket = null; // "Try again" loads it again
-      setStatus("The chat could not load. Check your connection, then try again.", true);
+      setStatus(word("could_not_load"), true);
     });
     document.head.appendChild(tag);
   }
@@ -715,7 +729,7 @@
         confirmed = true;
         saveState();
         if (changed) ownSession(state.sessionId, function () {});
-        setStatus(wasOffline ? "Connected again." : "", false);
+        setStatus(wasOffline ? word("connected_again") : "", false);
         flushPending();
         askWelcome();
       });
@@ -736,11 +750,7 @@
         confirmed = false;
         turns = {};
         showTyping();
-        setStatus(
-          "The assistant can't be reached right now. Messages you send will go " +
-            "when the connection is back.",
-          true
-        );
+        setStatus(word("offline"), true);
       }
       socket.on("disconnect", offline);
       socket.on("connect_error", offline);
@@ -785,6 +795,9 @@
   }
 
   function applyTexts() {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-word]"), function (node) {
+      node.textContent = word(node.getAttribute("data-word"));
+    });
     newButton.textContent = word("new_conversation");
     newButton.hidden = !newButton.textContent;
     state.transcript.forEach(addTools);
@@ -862,7 +875,7 @@
     text = String(text || "").trim();
     if (!text) {
       input.setAttribute("aria-invalid", "true");
-      setStatus("Type a question first, then press Send.", false);
+      setStatus(word("type_first"), false);
       input.focus();
       return;
     }
