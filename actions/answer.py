@@ -19,9 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import compose
 from actions.catalogue import load_catalogue
 from actions.context import chosen_item, from_context
+from actions.intents import latest_intent
 from actions.knowledge import Knowledge, Topic, load_knowledge
 from actions.links import entries_from, requested_entries, show_links
-from actions.responses import latest_intent
 
 LISTING_TOPICS = {"case_studies", "personal_stories"}
 NAMED_LABELS = ("story", "case_study", "resource")
@@ -88,7 +88,7 @@ def say_answer(
     )
     links = links_for(tracker, knowledge, topic, answer.get("fact"))
     if links or topic.name in LISTING_TOPICS:
-        show_links(dispatcher, links, topic.name)
+        show_links(dispatcher, domain, links, topic.name)
     if tracker.get_slot("tour_active"):
         dispatcher.utter_message(response="utter_tour_offer_continue")
     return [
@@ -120,7 +120,7 @@ def say_item(
         events = say_answer(dispatcher, tracker, domain, answer, knowledge)
         # Keep the list: "and the fourth?" picks from the same one.
         return [e for e in events if e.get("name") != "last_list"]
-    show_links(dispatcher, entries_from(item, load_catalogue()))
+    show_links(dispatcher, domain, entries_from(item, load_catalogue()))
     return []
 
 

@@ -11,16 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from actions.knowledge import Knowledge, Topic
+from actions.responses import response_text
 
 ANSWER = "utter_answer"
 MORE_ABOUT = "utter_more_about"
 WHAT_IT_SAYS = "utter_decline_what_it_says"
-
-
-def response_text(responses: dict[str, Any], name: str) -> str | None:
-    """The first text variation of a domain response (``responses`` as in domain.yml)."""
-    variations = responses.get(name) or []
-    return variations[0].get("text") if variations else None
 
 
 def more_button(topic: Topic, responses: dict[str, Any]) -> dict[str, str]:

@@ -6,21 +6,28 @@ precise answer, "tell me more" gives the whole topic). What each topic leads to 
 content, in ``content/topics.yml``.
 """
 
+import functools
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import say_answer
 from actions.catalogue import load_catalogue
 from actions.context import TOUR_PREFIX
-from actions.knowledge import load_knowledge
+from actions.intents import latest_intent
+from actions.knowledge import CONTENT_DIR, load_knowledge
 from actions.links import entries_from, entry_message, show_links
-from actions.responses import latest_intent
 
-DEFAULT_EXAMPLE = {"topic": "case_studies"}
-# The topics offered when a follow-up has nothing to follow.
-PICKS = ("define_coproduction", "values_list", "evidence_overview", "case_studies")
+FALLBACKS = CONTENT_DIR / "followup.yml"
+
+
+@functools.lru_cache(maxsize=1)
+def load_fallbacks(path: Path = FALLBACKS) -> dict[str, Any]:
+    """``content/followup.yml``: the topics offered and the example given by default."""
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def give(
@@ -32,13 +39,14 @@ def give(
     """Answer with a topic, or with the links a request names."""
     if target.get("topic"):
         return say_answer(dispatcher, tracker, domain, {"topic": target["topic"]}, load_knowledge())
-    show_links(dispatcher, entries_from(target, load_catalogue()))
+    show_links(dispatcher, domain, entries_from(target, load_catalogue()))
     return []
 
 
 def topic_buttons() -> list[dict[str, str]]:
     topics = load_knowledge().topics
-    return [{"title": topics[p].title, "payload": f"/{p}"} for p in PICKS if p in topics]
+    picks = load_fallbacks().get("offer_when_nothing_to_follow") or []
+    return [{"title": topics[p].title, "payload": f"/{p}"} for p in picks if p in topics]
 
 
 class ActionFollowup(Action):
@@ -64,14 +72,16 @@ class ActionFollowup(Action):
             dispatcher.utter_message(response="utter_source", section=section)
             summary = load_catalogue().get("resource", "summary")
             if summary:
-                dispatcher.utter_message(text=entry_message(summary))
+                dispatcher.utter_message(text=entry_message(summary, domain.get("responses") or {}))
             return []
         if intent == "ask_example":
-            return give(dispatcher, tracker, domain, topic.example or DEFAULT_EXAMPLE)
+            return give(
+                dispatcher, tracker, domain, topic.example or load_fallbacks()["default_example"]
+            )
         if fact and knowledge.follow_on(fact.id):
             # After "Efficiency, in the long run" (one of the five), more is that value.
             return give(dispatcher, tracker, domain, {"topic": knowledge.follow_on(fact.id)})
         if last.startswith(TOUR_PREFIX) or (fact and len(topic.facts) > 1):
             # After a tour step or a precise answer, "more" is the whole topic.
             return give(dispatcher, tracker, domain, {"topic": topic.name})
-        return give(dispatcher, tracker, domain, topic.more or DEFAULT_EXAMPLE)
+        return give(dispatcher, tracker, domain, topic.more or load_fallbacks()["default_example"])

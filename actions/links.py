@@ -16,8 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import Catalogue, Entry, load_catalogue
 from actions.context import last_topic_name
+from actions.intents import latest_intent
 from actions.knowledge import load_knowledge
-from actions.responses import latest_intent
+from actions.responses import response_text
 
 MAX_LINKS_PER_REPLY = 3
 # Formats in order of preference when a message names several ("full video report").
@@ -38,12 +39,14 @@ def link_line(title: str, url: str) -> str:
     return f"[{title}]({url})"
 
 
-def entry_message(entry: Entry) -> str:
+def entry_message(entry: Entry, responses: dict[str, Any]) -> str:
+    """A link, its note and where the summary lists it (``utter_link_source`` words it)."""
     lines = [link_line(entry.title, entry.url or "")]
     if entry.note:
         lines.append(entry.note)
-    if entry.section:
-        lines.append(f"From: *{entry.section}*")
+    source = response_text(responses, "utter_link_source")
+    if entry.section and source:
+        lines.append(source.format(section=entry.section))
     return "\n\n".join(lines)
 
 
@@ -76,17 +79,19 @@ def entries_from(request: dict[str, str], catalogue: Catalogue) -> dict[str, lis
 
 def show_links(
     dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
     found: dict[str, list[Entry]],
     intent: str | None = None,
     catalogue: Catalogue | None = None,
 ) -> None:
     """Answer a link request: named entries first, then a strand's formats, then a list."""
     catalogue = catalogue or load_catalogue()
+    responses = domain.get("responses") or {}
     named = [e for label in ("story", "case_study", "resource") for e in found.get(label, [])]
     if named:
         dispatcher.utter_message(response="utter_link_intro")
         for entry in named[:MAX_LINKS_PER_REPLY]:
-            dispatcher.utter_message(text=entry_message(entry))
+            dispatcher.utter_message(text=entry_message(entry, responses))
         return
     formats = found.get("format", [])
     if found.get("strand"):
@@ -96,7 +101,7 @@ def show_links(
     if formats:
         ActionShowLinks._ask_strand(dispatcher, catalogue, formats)
         return
-    ActionShowLinks._choose(dispatcher, catalogue, intent)
+    ActionShowLinks._choose(dispatcher, catalogue, intent, responses)
 
 
 def from_last_topic(tracker: Tracker, catalogue: Catalogue) -> dict[str, list[Entry]]:
@@ -125,7 +130,7 @@ class ActionShowLinks(Action):
         catalogue = load_catalogue()
         intent = latest_intent(tracker)
         found = requested_entries(tracker, catalogue) or from_last_topic(tracker, catalogue)
-        show_links(dispatcher, found, intent, catalogue)
+        show_links(dispatcher, domain, found, intent, catalogue)
         return []
 
     @staticmethod
@@ -170,7 +175,7 @@ class ActionShowLinks(Action):
         dispatcher: CollectingDispatcher, catalogue: Catalogue, formats: list[Entry]
     ) -> None:
         wanted = chosen_format(formats)
-        format_title = catalogue.get("format", wanted).title if wanted else "reports"
+        format_title = catalogue.get("format", wanted or "report").title
         buttons = [
             {
                 "title": strand.title,
@@ -186,7 +191,12 @@ class ActionShowLinks(Action):
         )
 
     @staticmethod
-    def _choose(dispatcher: CollectingDispatcher, catalogue: Catalogue, intent: str | None) -> None:
+    def _choose(
+        dispatcher: CollectingDispatcher,
+        catalogue: Catalogue,
+        intent: str | None,
+        responses: dict[str, Any],
+    ) -> None:
         if intent in ("case_studies", "personal_stories"):
             label = "case_study" if intent == "case_studies" else "story"
             entries = catalogue.all(label)
@@ -195,11 +205,9 @@ class ActionShowLinks(Action):
             text = "\n".join("- " + link_line(e.title, e.url or "") for e in entries)
             dispatcher.utter_message(text=text, buttons=[entry_button(e) for e in entries])
             return
+        label = response_text(responses, "utter_link_strand_button") or "{strand_title}"
         buttons = [
-            {
-                "title": f"{s.title}: reports and videos",
-                "payload": payload(strand=s.key),
-            }
+            {"title": label.format(strand_title=s.title), "payload": payload(strand=s.key)}
             for s in catalogue.all("strand")
         ]
         buttons += [entry_button(e) for e in catalogue.all("case_study")]

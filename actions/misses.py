@@ -24,9 +24,10 @@ from actions import compose
 from actions.answer import say_answer
 from actions.catalogue import load_catalogue
 from actions.context import from_context
+from actions.intents import latest_intent
 from actions.knowledge import Knowledge, load_knowledge
 from actions.links import entry_button, link_line
-from actions.responses import latest_intent
+from actions.responses import response_text
 
 MISSES_BEFORE_HANDOFF = 3
 # Offer two topics only when NLU was unsure because they were close, not because it was
@@ -106,7 +107,7 @@ class ActionHandleMiss(Action):
         candidates = ambiguous_topics(tracker, knowledge)
         if candidates:
             buttons = topic_buttons(knowledge, tuple(candidates))
-            other = compose.response_text(responses, "utter_something_else") or "?"
+            other = response_text(responses, "utter_something_else") or "?"
             buttons.append({"title": other, "payload": "/help"})
             dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
             return []

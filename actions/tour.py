@@ -11,10 +11,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compose import response_text
+from actions.intents import latest_intent
 from actions.knowledge import load_knowledge
-from actions.responses import latest_intent
-from actions.topics import Tour, load_tour
+from actions.responses import response_text
+from actions.tour_steps import Tour, load_tour
 
 CONTROL_PAYLOADS = {
     "next": "/tour_next",

@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.server_output import log_path, pump
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 STATE_DIR = ROOT / "var"
@@ -218,6 +220,26 @@ def wait_until_up(url: str, timeout: float, processes: list[subprocess.Popen]) -
             pass
         time.sleep(0.5)
     return False
+
+
+def start(
+    command: list[str], env: dict[str, str], state_dir: Path, name: str, everything: bool
+) -> subprocess.Popen:
+    """A server process whose whole output goes to ``var/log/<name>.log`` and whose lines
+    that matter (``bot/server_output.py``) to the terminal."""
+    log = log_path(state_dir, name).open("a", encoding="utf-8")
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        errors="replace",
+    )
+    pump(process.stdout, log, sys.stderr, everything)
+    return process
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -416,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="check the settings, print the plan, start nothing"
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the servers' whole output (Rasa at debug level), not only what matters; "
+        "it is always kept in var/log/rasa.log and var/log/actions.log",
+    )
     args = parser.parse_args(argv)
     state_dir = args.state_dir.resolve()
     run = plan(server_env(), args.host, str(args.port))
@@ -445,9 +473,11 @@ def main(argv: list[str] | None = None) -> int:
         env["RASA_AUTH_TOKEN"] = load_or_create_token(token_file)
     env["RASA_CORS_ORIGINS"] = ",".join(run.cors)
     env["RASA_HOST"] = run.host
-    processes = [subprocess.Popen(rasa, cwd=ROOT, env=env)]
+    if args.debug:
+        rasa.append("--debug")
+    processes = [start(rasa, env, state_dir, "rasa", args.debug)]
     if run.action:
-        processes.insert(0, subprocess.Popen(run.action, cwd=ROOT, env=env))
+        processes.insert(0, start(run.action, env, state_dir, "actions", args.debug))
     stopping = False
 
     def on_signal(signum: int, frame: object) -> None:
@@ -469,11 +499,16 @@ def main(argv: list[str] | None = None) -> int:
             f"  HTTP API token:        {token_source} (send 'Authorization: Bearer <token>')\n"
             f"  Action server:         {run.action_url}\n"
             f"  Endpoints:             {run.endpoints_source} (as run: {endpoints})\n"
+            f"  Full logs:             {log_path(state_dir, 'rasa')}, "
+            f"{log_path(state_dir, 'actions')}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
     elif not stopping:
-        print("The assistant did not start; see the log above.", file=sys.stderr)
+        print(
+            f"The assistant did not start; see the lines above and {log_path(state_dir, 'rasa')}.",
+            file=sys.stderr,
+        )
         stop(processes)
         return 1
     while not stopping and all(p.poll() is None for p in processes):

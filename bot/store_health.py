@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from sanic import response
 from sanic.response import HTTPResponse
 
+from bot.channels.domain_text import domain_text
+
 logger = logging.getLogger(__name__)
 
-STORE_UNAVAILABLE = (
-    "The assistant can't reach its conversation store right now, so your message was not "
-    "kept. Please try again in a minute."
-)
+# What a person reads then: a domain response, like every other word the assistant says.
+STORE_UNAVAILABLE_RESPONSE = "utter_store_unavailable"
 RETRY_AFTER_SECONDS = 30
 PING_TIMEOUT_SECONDS = 5.0
 
@@ -65,10 +65,11 @@ async def store_unavailable(agent: Any) -> str | None:
     return None
 
 
-def unavailable_response(reason: str) -> HTTPResponse:
+def unavailable_response(reason: str, app: object) -> HTTPResponse:
+    """503 with the domain's words for it and a ``Retry-After``."""
     logger.error("Conversation store unreachable, answering 503 (%s)", reason)
     return response.json(
-        {"error": STORE_UNAVAILABLE},
+        {"error": domain_text(app, STORE_UNAVAILABLE_RESPONSE)},
         status=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )

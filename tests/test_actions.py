@@ -1,14 +1,17 @@
 """Unit tests of action_show_links with rasa_sdk's dispatcher and tracker."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import load_catalogue
 from actions.links import ActionShowLinks
 
+DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
 PROJECT_PAGE = (
     "https://www.coproductioncollective.co.uk/what-is-co-production/value-of-co-production"
 )
@@ -33,7 +36,7 @@ def tracker(intent: str = "ask_link", text: str = "", **entities: Any) -> Tracke
 
 def run(t: Tracker) -> list[dict]:
     dispatcher = CollectingDispatcher()
-    events = ActionShowLinks().run(dispatcher, t, {})
+    events = ActionShowLinks().run(dispatcher, t, DOMAIN)
     assert events == []
     return dispatcher.messages
 

@@ -12,7 +12,7 @@ import yaml
 from actions.catalogue import SECTION_LABELS, load_catalogue
 from actions.compose import ANSWER, topic_message
 from actions.knowledge import LEFT_OUT_FILE, load_knowledge
-from actions.topics import load_tour
+from actions.tour_steps import load_tour
 from bot.nlu.fact_ranker import CONTROL_INTENTS, DECLINE_INTENTS
 from bot.policies.content_policy import EXTRA_INTENTS
 from bot.tools.evaluation.heldout import (
@@ -264,3 +264,13 @@ def test_no_alias_names_two_entries() -> None:
         a for lab in SECTION_LABELS.values() for e in load_catalogue().all(lab) for a in e.aliases
     )
     assert [a for a, n in aliases.items() if n > 1] == []
+
+
+def test_followup_fallbacks_name_existing_topics() -> None:
+    from actions.followup import load_fallbacks
+
+    fallbacks = load_fallbacks()
+    topics = load_knowledge().topics
+    offered = fallbacks["offer_when_nothing_to_follow"]
+    assert offered and set(offered) <= set(topics)
+    assert fallbacks["default_example"]["topic"] in topics

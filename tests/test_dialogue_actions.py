@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.followup import ActionFollowup
 from actions.knowledge import load_knowledge
 from actions.misses import ActionHandleMiss
-from actions.topics import load_tour
 from actions.tour import ActionTour
+from actions.tour_steps import load_tour
 from tests.conftest import ROOT
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -46,3 +46,40 @@ def test_make_help_lists_every_target() -> None:
     described = set(re.findall(r"^## ([a-z-]+):", makefile, re.M))
     targets = set(re.findall(r"^([a-z][a-z-]*):(?!=)", makefile, re.M))
     assert targets - described == set()
+
+
+SENTENCE = re.compile(r"[A-Za-z]{2,}[ ,:;!?][ *]*[A-Za-z]{2,}")
+
+
+def spoken_literals(path: Path) -> list[tuple[int, str]]:
+    """String literals that read like words for people: not docstrings, patterns, error
+    messages for the people who edit the content, or log lines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            skipped.add(id(body[0].value))
+        calls_pattern_or_log = isinstance(node, ast.Call) and (
+            ast.unparse(node.func).split(".")[-1] in {"compile", "debug", "info", "warning"}
+            or ast.unparse(node.func).startswith(("re.", "logger."))
+        )
+        if isinstance(node, ast.Raise) or calls_pattern_or_log:
+            skipped.update(id(inner) for inner in ast.walk(node))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skipped
+        and SENTENCE.search(node.value)
+    ]
+
+
+def test_actions_say_only_words_from_the_domain_or_the_content() -> None:
+    found = {
+        f"{path.name}:{line}": text
+        for path in sorted((ROOT / "actions").glob("*.py"))
+        for line, text in spoken_literals(path)
+    }
+    assert found == {}

@@ -147,14 +147,3 @@ def check_metadata(metadata: object) -> dict[str, Any] | None:
     if size > MAX_METADATA_BYTES:
         raise Refused(413, f"'metadata' is larger than {MAX_METADATA_BYTES} bytes.")
     return metadata
-
-
-def domain_text(app: object, response: str, default: str | None = None, **values: object) -> str:
-    """The first text variation of a domain response, filled in (channels speak in domain words).
-
-    ``default`` is said when the domain has no such response (else the response's name).
-    """
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    variations = agent.domain.responses.get(response, []) if agent and agent.domain else []
-    text = variations[0].get("text", response) if variations else (default or response)
-    return text.format(**values)

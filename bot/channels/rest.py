@@ -25,6 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.domain_text import domain_text
 from bot.channels.limits import (
     MAX_MESSAGE_CHARS,
     MAX_REST_BODY_BYTES,
@@ -32,7 +33,6 @@ from bot.channels.limits import (
     Refused,
     check_metadata,
     clean_message,
-    domain_text,
     parse_json,
     sender_problem,
 )
@@ -106,7 +106,7 @@ class ValidatingRestInput(RestInput):
             agent = getattr(request.app.ctx, "agent", None)
             reason = await store_unavailable(agent)
             if reason:
-                return unavailable_response(reason)
+                return unavailable_response(reason, request.app)
             collector = CollectingOutputChannel()
             if cleaned.truncated:
                 note = domain_text(
@@ -126,7 +126,7 @@ class ValidatingRestInput(RestInput):
                 logger.exception("Handling a REST message failed")
             reason = await store_unavailable(agent)
             if reason:  # lost mid-turn: Rasa kept the turn in memory only
-                return unavailable_response(reason)
+                return unavailable_response(reason, request.app)
             return response.json(collector.messages)
 
         return webhook

@@ -41,12 +41,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.domain_text import domain_text
 from bot.channels.limits import (
     MAX_MESSAGE_CHARS,
     MAX_REQUEST_BYTES,
     Refused,
     clean_message,
-    domain_text,
     parse_json,
 )
 from bot.channels.slack_api import DEFAULT_API_URL, RetryPolicy, SlackSender

@@ -46,6 +46,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import http_guard
+from bot.channels.domain_text import domain_text
 from bot.channels.limits import (
     MAX_MESSAGE_CHARS,
     MAX_METADATA_BYTES,
@@ -54,7 +55,6 @@ from bot.channels.limits import (
     Refused,
     check_metadata,
     clean_message,
-    domain_text,
     parse_json,
 )
 

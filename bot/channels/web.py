@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.domain_text import domain_message
 from bot.http_guard import GuardedBlueprint
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
@@ -56,18 +57,7 @@ def static_files(root: Path = WEB_ROOT) -> dict[str, Path]:
 
 def welcome(app: object) -> dict[str, Any]:
     """The domain's welcome response as ``{"text", "buttons": [{"title", "payload"}]}``."""
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    domain = getattr(agent, "domain", None)
-    variations = domain.responses.get(WELCOME_RESPONSE, []) if domain else []
-    if not variations:
-        return {"text": "", "buttons": []}
-    first = variations[0]
-    buttons = [
-        {"title": b["title"], "payload": b["payload"]}
-        for b in first.get("buttons") or []
-        if isinstance(b, dict) and "title" in b and "payload" in b
-    ]
-    return {"text": first.get("text", ""), "buttons": buttons}
+    return domain_message(app, WELCOME_RESPONSE)
 
 
 class WebChatInput(InputChannel):

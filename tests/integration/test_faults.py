@@ -2,8 +2,10 @@
 turns a custom action that cannot be run into an answer (bot/fault_nlg.py)."""
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
@@ -160,6 +162,9 @@ def test_an_unreachable_database_is_a_503_with_retry_after() -> None:
     closed = free_port()  # nothing listens there
     reason = asyncio.run(store_unavailable(Agent(f"postgresql://rasa:x@127.0.0.1:{closed}/rasa")))
     assert reason and reason.startswith("tracker store")
-    reply = unavailable_response(reason)
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(domain=domain)))
+    reply = unavailable_response(reason, app)
     assert reply.status == 503 and reply.headers["Retry-After"] == "30"
-    assert b"try again" in reply.body
+    words = domain.responses["utter_store_unavailable"][0]["text"]
+    assert json.loads(reply.body)["error"] == words
