@@ -18,7 +18,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot import evaluate as heldout
+from bot.tools.evaluation import heldout
 from bot.tools import plots
 from bot.tools.bench import report as bench_report
 from bot.tools.bench.training import training_times
