@@ -49,6 +49,7 @@ from bot.channels.limits import (
     clean_message,
     parse_json,
 )
+from bot.channels.parse_off_loop import parsed
 from bot.channels.slack_api import DEFAULT_API_URL, RetryPolicy, SlackSender
 from bot.channels.slack_blocks import render_messages
 from bot.channels.slack_events import (
@@ -280,15 +281,14 @@ class SlackChannel(InputChannel):
                 if cleaned.truncated:
                     note = domain_text(app, "utter_message_truncated", max_chars=MAX_MESSAGE_CHARS)
                     await output.send_text_message(turn.conversation_id, note)
-                await on_new_message(
-                    UserMessage(
-                        cleaned.text,
-                        output,
-                        turn.conversation_id,
-                        input_channel=self.name(),
-                        metadata=turn.metadata,
-                    )
+                message = UserMessage(
+                    cleaned.text,
+                    output,
+                    turn.conversation_id,
+                    input_channel=self.name(),
+                    metadata=turn.metadata,
                 )
+                await on_new_message(await parsed(app, message))
         except Exception:  # the webhook already answered; the error must not vanish
             logger.exception("Handling a Slack message for %s failed", turn.conversation_id)
         if isinstance(output, CollectingOutputChannel) and output.messages and turn.response_url:

@@ -18,7 +18,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot.tools.evaluation import heldout
 from bot.tools import plots
 from bot.tools.bench import report as bench_report
 from bot.tools.bench.training import training_times
@@ -35,6 +34,7 @@ from bot.tools.common import (
     relative,
 )
 from bot.tools.common import WORK as EVALUATION_WORK
+from bot.tools.evaluation import heldout
 from bot.tools.evaluation.compare import commit
 from bot.tools.servers import Running, assistant
 
