@@ -39,7 +39,14 @@ def _probe(server: Running, messages: list[str], stop: threading.Event, limit: i
     return latencies
 
 
-def socket_burst(python: Path, server: Running, messages: list[str], work: Path, count: int = 200):
+def socket_burst(
+    python: Path,
+    server: Running,
+    messages: list[str],
+    work: Path,
+    count: int = 200,
+    timeout: float = 600,
+) -> dict:
     texts = list(dict.fromkeys(messages))[:count]
     path = work / "burst.json"
     path.write_text(json.dumps(texts))
@@ -49,6 +56,7 @@ def socket_burst(python: Path, server: Running, messages: list[str], work: Path,
     prober.start()
     try:
         command = [str(python), str(BURST), "--host", server.base_url, "--messages", str(path)]
+        command += ["--timeout", str(timeout)]
         out = subprocess.run(command, capture_output=True, text=True, timeout=900)
     finally:
         stop.set()
@@ -59,6 +67,7 @@ def socket_burst(python: Path, server: Running, messages: list[str], work: Path,
     result = json.loads(lines[-1])
     stored = _user_texts(server, result.pop("conversation_id"))
     result["stored"] = len(stored)
+    result["timeout_s"] = timeout
     result["in_order"] = stored == texts
     result["probe_quiet_p50_ms"] = round(statistics.median(quiet), 1)
     result["probe_during_p50_ms"] = round(statistics.median(during), 1) if during else None
