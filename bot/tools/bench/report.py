@@ -236,7 +236,9 @@ def levers_table(results: dict) -> str:
     return (
         f"Measured {measured}, one configuration after another with the same model (our "
         "pipeline), each on a fresh server pair; in brackets, the ratio to *all levers on*. "
-        "Each row turns one lever back to Rasa's own behaviour (the first row all of them). "
+        "Each row turns one lever back to Rasa's own behaviour (the first row all of them); "
+        "all but the last run without the e5 cache, because the load generator's "
+        "conversations repeat each other's texts. "
         "Single message: 40 held-out questions one at a time; NLU: `/model/parse` on 40 "
         "questions never sent before (distinct) and on the 40 just sent (repeated: the e5 "
         "cache's case); load: Locust, 8 conversations, 10 s over REST. The long conversation "
@@ -537,8 +539,10 @@ def render(results: dict) -> str:
 Produced by `make bench` ({made}).
 One instance (Rasa server + action server, SQLite file) on free loopback ports, each pipeline in
 turn: ours as `endpoints.yml` configures it (the recent-turns tracker store, the prompt in-memory
-lock store, NLU in a worker thread, the e5 cache), Rasa's default pipeline as Rasa ships it (its
-SQL tracker store, its in-memory lock store, NLU on the event loop). Load comes from
+lock store, NLU in a worker thread) but with its e5 cache off, because the load generator's
+conversations repeat each other's texts (the cache's effect is in "What each lever gives");
+Rasa's default pipeline as Rasa ships it (its SQL tracker store, its in-memory lock store, NLU
+on the event loop). Load comes from
 [Locust](https://locust.io) 2.46.0 (`bot/tools/bench/load.py`, pinned in `requirements-bench.txt`,
 installed into `var/venv-bench`): closed-loop conversations with no think time, each sending the
 held-out questions in turn, {results["duration"]:.0f} s per level, over REST
