@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import load_catalogue
 from actions.links import ActionShowLinks
+from tests.trackers import tracker as built
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
 PROJECT_PAGE = (
@@ -18,20 +19,13 @@ PROJECT_PAGE = (
 
 
 def tracker(intent: str = "ask_link", text: str = "", **entities: Any) -> Tracker:
-    ents = []
-    for label, values in entities.items():
-        for value in values if isinstance(values, list) else [values]:
-            ents.append({"entity": label, "value": value})
-    return Tracker(
-        sender_id="test",
-        slots={},
-        latest_message={"text": text, "intent": {"name": intent}, "entities": ents},
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
+    """A link request whose entities are given as ``label=value`` (or a list of values)."""
+    found = [
+        {"entity": label, "value": value}
+        for label, values in entities.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    return built(intent, text=text, entities=found)
 
 
 def run(t: Tracker) -> list[dict]:

@@ -13,31 +13,11 @@ from actions.misses import ActionHandleMiss
 from actions.tour import ActionTour
 from actions.tour_steps import load_tour
 from tests.conftest import ROOT
+from tests.trackers import recorded, tracker
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TOUR = load_tour()
 LAST = len(TOUR.steps) - 1
-
-
-def tracker(
-    intent: str, slots: dict[str, Any] | None = None, ranking=None, text: str = "", **parse: Any
-) -> Tracker:
-    return Tracker(
-        sender_id="test",
-        slots=slots or {},
-        latest_message={
-            "text": text,
-            "intent": {"name": intent},
-            "intent_ranking": ranking or [],
-            "entities": [],
-            **parse,
-        },
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
 
 
 def run(action, t: Tracker) -> tuple[list[dict], dict[str, Any]]:
@@ -240,3 +220,22 @@ def test_the_third_miss_in_a_row_offers_the_human_contact() -> None:
     assert [m["response"] for m in messages] == ["utter_handoff", "utter_answer"]
     assert "coproduction@ucl.ac.uk" in messages[1]["answer"]
     assert slots == {"miss_count": 0}
+
+
+# ---------- recorded conversations (tests/fixtures/trackers/) ----------
+
+
+def test_a_question_mid_tour_is_answered_and_offers_to_carry_on() -> None:
+    from actions.answer import ActionAnswer
+
+    messages, slots = run(ActionAnswer(), recorded("mid_tour_question"))
+    assert [m.get("response") for m in messages] == ["utter_answer", "utter_tour_offer_continue"]
+    assert slots["last_topic"] == "values_list" and len(slots["last_list"]) == 5
+
+
+def test_tell_more_after_a_recorded_precise_answer_gives_its_whole_topic() -> None:
+    state = recorded("after_precise_answer")
+    messages, slots = run(ActionFollowup(), state)
+    topic = load_knowledge().topics[state.get_slot("last_topic")]
+    assert messages[0]["response"] == "utter_answer" and messages[0]["title"] == topic.title
+    assert slots["last_topic"] == topic.name and slots["last_fact"] is None

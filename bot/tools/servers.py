@@ -134,23 +134,62 @@ def api_headers(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+@dataclass
+class Reply:
+    """An HTTP reply: its status, its body (parsed JSON, else text) and its headers."""
+
+    status: int
+    body: object
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The bot texts of a REST channel reply, one per line."""
+        if not isinstance(self.body, list):
+            return ""
+        return "\n".join(m.get("text") or "" for m in self.body if isinstance(m, dict))
+
+
+def _body(raw: bytes) -> object:
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def http_json(
+    url: str,
+    data: bytes | dict | None = None,
+    headers: dict[str, str] | None = None,
+    method: str | None = None,
+    timeout: float = 60,
+) -> Reply:
+    """One HTTP request; a ``dict`` is sent as JSON. Error statuses are returned, not raised:
+    the one HTTP helper of the tools and the tests."""
+    headers = dict(headers or {})
+    if isinstance(data, dict):
+        data = json.dumps(data).encode("utf-8")
+        headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return Reply(reply.status, _body(reply.read()), dict(reply.headers))
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, _body(error.read()), dict(error.headers))
+
+
 def post_json(
     url: str, payload: dict, timeout: float = 60, token: str | None = None
 ) -> tuple[int, object]:
-    data = json.dumps(payload).encode("utf-8")
-    headers = {"Content-Type": "application/json", **api_headers(token)}
-    request = urllib.request.Request(url, data, headers)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            return reply.status, json.loads(reply.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+    reply = http_json(url, payload, api_headers(token), timeout=timeout)
+    return reply.status, reply.body
 
 
 def get_json(url: str, timeout: float = 30, token: str | None = None) -> object:
-    request = urllib.request.Request(url, headers=api_headers(token))
-    with urllib.request.urlopen(request, timeout=timeout) as reply:
-        return json.loads(reply.read())
+    reply = http_json(url, headers=api_headers(token), timeout=timeout)
+    if reply.status != 200:
+        raise RuntimeError(f"GET {url}: {reply.status} {reply.body!r}"[:500])
+    return reply.body
 
 
 @dataclass

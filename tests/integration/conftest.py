@@ -5,28 +5,19 @@ The Rasa server has its own HTTP API token (``Assistant.token``): ``get`` and ``
 ``post`` only when asked (the REST channel is public), ``request`` exactly what it is given."""
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.launcher import ROOT
-from bot.tools.servers import api_headers
+from bot.tools.servers import Reply, api_headers, http_json
 from bot.tools.servers import assistant as start_assistant
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # The widget's session tokens are signed with this in the test servers, so a test can make
 # a token as old as it likes (tests/integration/test_widget_sessions.py).
 SOCKET_SECRET = "test-socket-session-secret"
-
-
-@dataclass
-class Reply:
-    status: int
-    body: object
-    headers: dict[str, str] | None = None
 
 
 @dataclass
@@ -45,14 +36,7 @@ class Assistant:
         method: str | None = None,
         timeout: float = 120,
     ) -> Reply:
-        request = urllib.request.Request(
-            self.base_url + path, data=data, headers=headers or {}, method=method
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as reply:
-                return Reply(reply.status, _body(reply.read()), dict(reply.headers))
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, _body(error.read()), dict(error.headers))
+        return http_json(self.base_url + path, data, headers, method, timeout)
 
     def post(
         self,
@@ -89,13 +73,6 @@ class Assistant:
         with open(self.log, "rb") as handle:
             handle.seek(offset)
             return handle.read().decode("utf-8", "replace")
-
-
-def _body(raw: bytes) -> object:
-    try:
-        return json.loads(raw or b"null")
-    except ValueError:
-        return raw.decode("utf-8", "replace")
 
 
 @pytest.fixture(scope="session")

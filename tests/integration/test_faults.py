@@ -21,7 +21,7 @@ from bot.fault_nlg import FaultTolerantNLG, install_action_failure_hook
 from bot.launcher import ROOT
 from bot.store_health import store_unavailable, unavailable_response
 from bot.tools.servers import free_port
-from tests.scale.servers import (
+from tests.servers import (
     MODEL,
     action_server,
     allowed_origin,

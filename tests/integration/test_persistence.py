@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.tools.servers import free_port
-from tests.scale.servers import (
+from tests.servers import (
     MODEL,
     action_server,
     rasa_server,

@@ -19,7 +19,7 @@ import redis
 
 from bot.launcher import ROOT, SCALE_ENDPOINTS, with_scale_defaults
 from bot.tools.servers import free_port
-from tests.scale.servers import MODEL, Server, action_server, rasa_server
+from tests.servers import MODEL, Server, action_server, rasa_server
 
 ENABLED = os.environ.get("COPRO_SCALE_TESTS") == "1"
 DB_USER, DB_PASSWORD, DB_NAME = "rasa", "scale-test-password", "rasa"

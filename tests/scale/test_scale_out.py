@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from tests.scale.conftest import Cluster, requires_scale
-from tests.scale.servers import Reply, say, tracker, user_texts
+from tests.servers import Reply, say, tracker, user_texts
 
 pytestmark = [pytest.mark.scale, requires_scale()]
 
