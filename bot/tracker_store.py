@@ -12,7 +12,8 @@ order. It reads only the events from the ``recent_turns``-th last user message o
 row per conversation, table ``tracker_windows``). The policies see what they look at
 (``MemoizationPolicy`` 4 states, rules of at most 2 turns, ``ContentPolicy`` the latest
 turn), the slots hold their current values, and the replies and stored events are the same
-as with Rasa's store (tests/test_tracker_store.py plays the conversation tests through both).
+as with Rasa's store (tests/integration/test_tracker_store.py plays the conversation tests
+through both; tests/test_stores.py checks the queries use the indexes).
 
 Where a shortened history could differ, the whole session is read as Rasa does: when no
 window row matches the current session (a new session, or a conversation from before this

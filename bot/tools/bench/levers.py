@@ -54,9 +54,9 @@ CONFIGS: dict[str, tuple[str, dict, tuple[str, ...]]] = {
         {"lock_store": "in_memory", "env": NO_CACHE},
         ("burst",),
     ),
-    "one_thread": (
-        "e5 on 1 OpenMP thread (default: both cores)",
-        {"env": {**NO_CACHE, "OMP_NUM_THREADS": "1"}},
+    "two_threads": (
+        "e5 on 2 OpenMP threads (the launcher's default: 1)",
+        {"env": {**NO_CACHE, "OMP_NUM_THREADS": "2"}},
         (),
     ),
     "with_cache": ("all levers on, with the e5 cache (as shipped; load: repeated texts)", {}, ()),
