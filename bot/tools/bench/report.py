@@ -451,6 +451,19 @@ def _slower_because(ours: dict, default: dict) -> str:
     )
 
 
+def _littles_law(run: dict) -> str:
+    """What the closed-loop load implies: latency = conversations / throughput."""
+    if not run.get("throughput"):
+        return ""
+    users, rate = run["users"], run["throughput"]
+    return (
+        f" With {users} conversations sending without pause, the mean latency is {users} / "
+        f"throughput (Little's law): {rate:.1f} replies/s gives {1000 * users / rate:.0f} ms; "
+        f"a p95 of {TARGET_P95_MS} ms at {users} needs well over "
+        f"{users * 1000 / TARGET_P95_MS:.0f} replies/s from this one process."
+    )
+
+
 def analysis(results: dict) -> str:
     """One line per target: met or not, and the likely reason when not."""
     ours = results["pipelines"].get("ours", {})
@@ -473,6 +486,7 @@ def analysis(results: dict) -> str:
                 + ", so with 8 conversations a message waits behind up to 7 others; Locust "
                 "takes CPU from the same 2 shared cores. More instances behind a load balancer "
                 "(README deployment) is the way past one process's limit."
+                + _littles_law(run_at(ours, "rest", 8))
             )
     best = max((r["throughput"] for r in ours.get("runs", [])), default=None)
     if best is not None:
