@@ -118,6 +118,21 @@ evaluate: $(MODEL)
 bench: $(INSTALLED) $(SPACY_MODEL)
 	$(PY) -m bot.tools.bench.benchmark $(BENCH_ARGS)
 
+## review: what people asked and which answers did not help -> var/review/index.html
+## (SINCE=7d by default; EXPORT=var/review/candidates.yml also writes candidate examples)
+.PHONY: review review-demo retention
+SINCE ?= 7d
+review: $(INSTALLED)
+	$(PY) -W ignore::DeprecationWarning -m bot review --since $(SINCE) --out var/review $(if $(EXPORT),--export $(EXPORT))
+
+## review-demo: the review of synthetic conversations on fresh servers -> docs/review.png
+review-demo: $(MODEL) system
+	$(PY) -m bot.tools.review.demo --out var/review-demo --screenshot docs/review.png
+
+## retention: delete conversations older than CONVERSATION_RETENTION_DAYS (off when unset)
+retention: $(INSTALLED)
+	$(PY) -m bot retention
+
 ## lint: ruff check and ruff format --check
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -1,8 +1,13 @@
-"""``python -m bot run|chat``: the project's command line."""
+"""``python -m bot run|chat|review|retention``: the project's command line."""
 
 import sys
 
-COMMANDS = {"run": "bot.launcher", "chat": "bot.tools.chat"}
+COMMANDS = {
+    "run": "bot.launcher",
+    "chat": "bot.tools.chat",
+    "review": "bot.tools.review.cli",
+    "retention": "bot.retention",
+}
 
 
 def main() -> int:

@@ -22,8 +22,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswer
+from actions.feedback import ActionFeedback
 
-IN_PROCESS = {ActionAnswer().name(): ActionAnswer}
+# Feedback on an answer reads only the latest message: no round trip for it either.
+IN_PROCESS = {action().name(): action for action in (ActionAnswer, ActionFeedback)}
 
 
 async def run_in_process(

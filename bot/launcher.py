@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.retention import RETENTION_VAR, retention_days
 from bot.server_output import log_path, pump
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,6 +305,13 @@ def _check_browser_settings(env: dict[str, str], problems: list[str]) -> list[st
     return [o.rstrip("/") for o in cors]
 
 
+def _check_retention(env: dict[str, str], problems: list[str]) -> None:
+    try:
+        retention_days(env.get(RETENTION_VAR))
+    except ValueError as error:
+        problems.append(str(error))
+
+
 def _check_slack(env: dict[str, str], problems: list[str]) -> None:
     given = [n for n in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET") if env.get(n)]
     if len(given) == 1:
@@ -410,6 +418,7 @@ def plan(env: dict[str, str], host: str, port: str) -> Plan:
     _check_token(env, "RASA_AUTH_TOKEN", problems)
     cors = _check_browser_settings(env, problems)
     _check_slack(env, problems)
+    _check_retention(env, problems)
     missing = missing_scale_variables(env)
     if missing:
         problems.append(f"TRACKER_DB_HOST is set, so {', '.join(missing)} must be too.")

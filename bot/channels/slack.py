@@ -41,6 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.feedback import parse_feedback_payload
 from bot.channels.domain_text import domain_text
 from bot.channels.limits import (
     MAX_MESSAGE_CHARS,
@@ -59,6 +60,7 @@ from bot.channels.slack_events import (
     turn_from_event,
     turn_from_interaction,
 )
+from bot.channels.slack_feedback import FeedbackWords, thanked_blocks
 from bot.channels.slack_output import SlackOutput
 from bot.channels.slack_verify import SIGNATURE_HEADER, check_request
 from bot.http_guard import GuardedBlueprint
@@ -255,6 +257,14 @@ class SlackChannel(InputChannel):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _thank(self, turn: Turn, words: FeedbackWords) -> None:
+        """After feedback from a button: the answer's message shows the thanks instead."""
+        assert self.sender is not None and turn.source_message is not None
+        message = turn.source_message
+        blocks = message.get("blocks") if isinstance(message.get("blocks"), list) else []
+        update = {"text": str(message.get("text") or ""), "blocks": thanked_blocks(blocks, words)}
+        await self.sender.update_message(turn.channel, message["ts"], update)
+
     async def _converse(
         self, turn: Turn, app: object, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
@@ -262,7 +272,9 @@ class SlackChannel(InputChannel):
         output: OutputChannel = (
             CollectingOutputChannel()
             if turn.response_url
-            else SlackOutput(self.sender, turn.channel, turn.thread_ts)
+            else SlackOutput(
+                self.sender, turn.channel, turn.thread_ts, FeedbackWords.from_domain(app)
+            )
         )
         try:
             cleaned = clean_message(turn.text)
@@ -289,6 +301,8 @@ class SlackChannel(InputChannel):
                     metadata=turn.metadata,
                 )
                 await on_new_message(await parsed(app, message))
+                if turn.source_message and parse_feedback_payload(cleaned.text):
+                    await self._thank(turn, FeedbackWords.from_domain(app))
         except Exception:  # the webhook already answered; the error must not vanish
             logger.exception("Handling a Slack message for %s failed", turn.conversation_id)
         if isinstance(output, CollectingOutputChannel) and output.messages and turn.response_url:

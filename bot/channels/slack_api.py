@@ -132,6 +132,15 @@ class SlackSender:
 
         return await with_retries(f"chat.postMessage to {channel}", attempt, self.policy)
 
+    async def update_message(self, channel: str, ts: str, message: dict[str, Any]) -> Outcome:
+        """``chat.update`` of the message ``ts`` (``message`` holds ``text`` and ``blocks``)."""
+
+        async def attempt() -> Outcome:
+            await self.client.chat_update(channel=channel, ts=ts, **message)
+            return Outcome(ok=True)
+
+        return await with_retries(f"chat.update in {channel}", attempt, self.policy)
+
     async def respond(self, response_url: str, message: dict[str, Any]) -> Outcome:
         """Reply through a slash command's or button click's ``response_url`` (ephemeral)."""
         body = {"response_type": "ephemeral", "replace_original": False, **message}

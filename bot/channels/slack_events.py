@@ -53,6 +53,9 @@ class Turn:
     response_url: str | None = None  # reply here (ephemerally) instead of chat.postMessage
     metadata: dict[str, Any] = field(default_factory=dict)
     files: int = 0  # files attached to the message (never read)
+    # The message whose button was clicked (its ``ts`` and ``blocks``), to update it after
+    # feedback; never stored.
+    source_message: dict[str, Any] | None = None
 
 
 def conversation_id(team: str, user: str, channel: str, thread_ts: str | None) -> str | None:
@@ -155,6 +158,7 @@ def turn_from_interaction(payload: dict[str, Any]) -> Turn | None:
         channel=channel,
         thread_ts=thread_ts,
         response_url=payload.get("response_url") if ephemeral else None,
+        source_message=message if not ephemeral and isinstance(message.get("ts"), str) else None,
         metadata={
             "slack": {
                 "kind": "button",

@@ -5,30 +5,51 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.slack_api import SlackSender
-from bot.channels.slack_blocks import render_message
+from bot.channels.slack_blocks import MAX_BLOCKS, render_message
+from bot.channels.slack_feedback import FeedbackWords, feedback_blocks
 
 
 class SlackOutput(OutputChannel):
-    """Posts each bot message with ``chat.postMessage`` to one channel (and thread)."""
+    """Posts each bot message with ``chat.postMessage`` to one channel (and thread).
+
+    A content answer (its message names an ``answer_id``) gets the feedback buttons when
+    ``feedback`` gives their words.
+    """
 
     @classmethod
     def name(cls) -> str:
         return "slack"
 
-    def __init__(self, sender: SlackSender, channel: str, thread_ts: str | None = None) -> None:
+    def __init__(
+        self,
+        sender: SlackSender,
+        channel: str,
+        thread_ts: str | None = None,
+        feedback: FeedbackWords | None = None,
+    ) -> None:
         super().__init__()
         self.sender, self.channel, self.thread_ts = sender, channel, thread_ts
+        self.feedback = feedback
+
+    def _render(
+        self, text: str, buttons: list[dict[str, Any]] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        message = render_message(text, buttons)
+        if self.feedback:
+            controls = feedback_blocks(kwargs.get("answer_id"), self.feedback)
+            message["blocks"] = (message["blocks"] + controls)[:MAX_BLOCKS]
+        return message
 
     async def _post(self, message: dict[str, Any]) -> None:
         await self.sender.post_message(self.channel, {**message, "thread_ts": self.thread_ts})
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._post(render_message(text))
+        await self._post(self._render(text, None, kwargs))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self._post(render_message(text, buttons))
+        await self._post(self._render(text, buttons, kwargs))
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any

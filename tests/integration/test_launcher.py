@@ -235,6 +235,14 @@ UNUSED_WITHOUT_SCALE = {
     "REDIS_DB": "2",
     "REDIS_PASSWORD": "test-pw",
 }
+
+
+def _retention(tmp_path: Path) -> None:
+    planned(tmp_path, CONVERSATION_RETENTION_DAYS="30")
+    planned(tmp_path, CONVERSATION_RETENTION_DAYS="0")  # off
+    refused(tmp_path, "must be a whole number of days", CONVERSATION_RETENTION_DAYS="30d")
+
+
 CASES: dict[str, Callable[[Path], None]] = {
     "RASA_HOST": _rasa_host,
     "RASA_PORT": _rasa_port,
@@ -253,6 +261,7 @@ CASES: dict[str, Callable[[Path], None]] = {
     "ACTION_SERVER_HOST": _action_host,
     "ACTION_SERVER_PORT": _action_port,
     "ACTION_SERVER_TOKEN": _action_token,
+    "CONVERSATION_RETENTION_DAYS": _retention,
 }
 
 

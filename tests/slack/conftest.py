@@ -25,6 +25,7 @@ class SlackBot:
     api: FakeSlackApi
     slack: SlackClient
     token: str = ""
+    endpoints: Path | None = None  # the server's endpoints file (its tracker store)
 
     def tracker(self, conversation_id: str) -> dict:
         request = urllib.request.Request(
@@ -77,4 +78,5 @@ def slack_bot(
             fake_slack,
             SlackClient(f"{server.base_url}/webhooks/slack/webhook", SIGNING_SECRET),
             server.token,
+            server.tracker_db.parent / "endpoints.yml",
         )
