@@ -39,6 +39,8 @@ class Entry:
     topic: str | None = None
     note: str | None = None
     links: dict[str, str] = field(default_factory=dict)
+    is_the_page: bool = False  # the entry is the general page itself (the website)
+    cite: str | None = None
 
 
 def _normalise(text: str) -> str:
@@ -51,6 +53,10 @@ class Catalogue:
     """Entries by label, with alias lookup."""
 
     def __init__(self, data: dict) -> None:
+        # General pages (url -> marker): a link there, not to the item itself, says so.
+        self.general_pages: dict[str, str] = {
+            str(page["url"]): str(page["marker"]) for page in (data.get("pages") or {}).values()
+        }
         self.entries: dict[str, dict[str, Entry]] = {}
         for section, label in SECTION_LABELS.items():
             self.entries[label] = {
@@ -64,9 +70,17 @@ class Catalogue:
                     topic=item.get("topic"),
                     note=item.get("note"),
                     links=dict(item.get("links") or {}),
+                    is_the_page=bool(item.get("is_the_page")),
+                    cite=item.get("cite"),
                 )
                 for key, item in (data.get(section) or {}).items()
             }
+
+    def label(self, title: str, url: str | None, is_the_page: bool = False) -> str:
+        """A link's label: ``title``, with the page's marker when ``url`` is a general page
+        rather than the item itself ("Noreen's story (on the project page)")."""
+        marker = self.general_pages.get(url or "")
+        return f"{title} {marker}" if marker and not is_the_page else title
 
     def all(self, label: str) -> list[Entry]:
         return list(self.entries.get(label, {}).values())

@@ -69,8 +69,9 @@ class ActionFollowup(Action):
         fact = knowledge.fact(tracker.get_slot("last_fact"))
         if intent == "ask_source":
             section = fact.section if fact else " and ".join(topic.sections())
-            dispatcher.utter_message(response="utter_source", section=section)
             summary = load_catalogue().get("resource", "summary")
+            cite = (summary.cite if summary else None) or ""
+            dispatcher.utter_message(response="utter_source", section=section, cite=cite)
             if summary:
                 dispatcher.utter_message(text=entry_message(summary, domain.get("responses") or {}))
             return []

@@ -35,13 +35,20 @@ def requested_entries(tracker: Tracker, catalogue: Catalogue) -> dict[str, list[
     return found
 
 
-def link_line(title: str, url: str) -> str:
-    return f"[{title}]({url})"
+def link_line(title: str, url: str, catalogue: Catalogue | None = None) -> str:
+    """A markdown link whose label says when it opens a general page (see links.yml)."""
+    label = (catalogue or load_catalogue()).label(title, url)
+    return f"[{label}]({url})"
+
+
+def entry_link(entry: Entry, catalogue: Catalogue | None = None) -> str:
+    label = (catalogue or load_catalogue()).label(entry.title, entry.url, entry.is_the_page)
+    return f"[{label}]({entry.url or ''})"
 
 
 def entry_message(entry: Entry, responses: dict[str, Any]) -> str:
     """A link, its note and where the summary lists it (``utter_link_source`` words it)."""
-    lines = [link_line(entry.title, entry.url or "")]
+    lines = [entry_link(entry)]
     if entry.note:
         lines.append(entry.note)
     source = response_text(responses, "utter_link_source")
@@ -146,7 +153,7 @@ class ActionShowLinks(Action):
             title = catalogue.get("format", wanted).title
             dispatcher.utter_message(response="utter_link_intro")
             dispatcher.utter_message(
-                text=link_line(f"{strand.title}: {title}", strand.links[wanted])
+                text=link_line(f"{strand.title}: {title}", strand.links[wanted], catalogue)
             )
             return
         available = {
@@ -165,7 +172,7 @@ class ActionShowLinks(Action):
                 response="utter_link_strand_formats", strand_title=strand.title.lower()
             )
         lines = [
-            "- " + link_line(catalogue.get("format", key).title, url)
+            "- " + link_line(catalogue.get("format", key).title, url, catalogue)
             for key, url in available.items()
         ]
         dispatcher.utter_message(text="\n".join(lines))
@@ -202,7 +209,7 @@ class ActionShowLinks(Action):
             entries = catalogue.all(label)
             if label == "story" and catalogue.get("resource", "all_stories"):
                 entries.append(catalogue.get("resource", "all_stories"))
-            text = "\n".join("- " + link_line(e.title, e.url or "") for e in entries)
+            text = "\n".join("- " + entry_link(e, catalogue) for e in entries)
             dispatcher.utter_message(text=text, buttons=[entry_button(e) for e in entries])
             return
         label = response_text(responses, "utter_link_strand_button") or "{strand_title}"

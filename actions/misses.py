@@ -26,7 +26,7 @@ from actions.catalogue import load_catalogue
 from actions.context import from_context
 from actions.intents import latest_intent
 from actions.knowledge import Knowledge, load_knowledge
-from actions.links import entry_button, link_line
+from actions.links import entry_button, entry_link
 from actions.responses import response_text
 
 MISSES_BEFORE_HANDOFF = 3
@@ -127,5 +127,5 @@ class ActionHandleMiss(Action):
         dispatcher.utter_message(response="utter_decline_practice")
         if events:
             message["buttons"] = [entry_button(events)]
-            message["answer"] += "\n\n" + link_line(events.title, events.url or "")
+            message["answer"] += "\n\n" + entry_link(events)
         dispatcher.utter_message(**message)

@@ -3,8 +3,16 @@
 State lives in two slots: ``tour_step`` (the step id, kept after "stop" so the tour can
 resume, even in a later session) and ``tour_active`` (answers offer to continue while
 it is true). Intents: tour_start, tour_next, tour_back, tour_skip, tour_stop, tour_resume.
+
+Each control's payload names the step it was shown at (``/tour_next{"from_step": "why"}``):
+pressing the "Next" of an earlier step moves on from that step, not from where the tour is
+now. A typed number ("2") picks the control showing that number at the current step; the
+numbers have no gaps. Step messages carry ``tour_step`` (the bot event's metadata), so a
+channel can tell a tour is running.
 """
 
+import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,32 +21,71 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.intents import latest_intent
 from actions.knowledge import load_knowledge
-from actions.responses import response_text
-from actions.tour_steps import Tour, load_tour
+from actions.tour_steps import Tour, TourStep, load_tour
 
-CONTROL_PAYLOADS = {
-    "next": "/tour_next",
-    "back": "/tour_back",
-    "skip": "/tour_skip",
-    "stop": "/tour_stop",
-    "more": "/tell_more",
-}
+STEP_INTENTS = {"next": "tour_next", "back": "tour_back", "skip": "tour_skip", "stop": "tour_stop"}
+# The entity a control's payload names its step with (domain.yml lists it).
+FROM_STEP = "from_step"
+# "2", "option 2", "number 2": a control picked by the number it shows.
+TYPED_NUMBER = re.compile(r"\s*(?:option|number|no\.?)?\s*#?(\d{1,2})[.)]?\s*", re.I)
 
 
-def step_message(tour: Tour, index: int, domain: dict[str, Any]) -> dict[str, Any]:
-    """The text and buttons of one step: its position, its words, the controls."""
-    step = tour.steps[index]
-    responses = domain.get("responses") or {}
-    header = (response_text(responses, "utter_tour_position") or "{title}").format(
-        number=index + 1, total=len(tour.steps), title=step.title
-    )
-    body = load_knowledge().topics[step.topic].body(only=list(step.facts) or None)
-    buttons = [
-        {"title": title, "payload": CONTROL_PAYLOADS[key]}
-        for key, title in tour.controls.items()
-        if key in CONTROL_PAYLOADS and not (key == "back" and index == 0)
+def shown_controls(tour: Tour, index: int) -> list[str]:
+    """The controls under step ``index``, in the order shown (no "back" at the first step)."""
+    return [
+        key
+        for key in tour.controls
+        if (key in STEP_INTENTS or key == "more") and not (key == "back" and index == 0)
     ]
-    return {"text": f"{header}\n\n{body}".strip(), "buttons": buttons}
+
+
+def control_payload(key: str, step: TourStep) -> str:
+    """A control's payload names its step, so a button of an earlier step acts on that step;
+    "more" is the step's whole topic."""
+    if key == "more":
+        return f"/{step.topic}"
+    return f"/{STEP_INTENTS[key]}" + json.dumps({FROM_STEP: step.id}, separators=(",", ":"))
+
+
+def step_message(tour: Tour, index: int) -> dict[str, Any]:
+    """One step as a domain response to fill (``utter_tour_step``: its position, its title,
+    its words) with the controls as buttons."""
+    step = tour.steps[index]
+    buttons = []
+    number = 0
+    for key in shown_controls(tour, index):
+        title = tour.controls[key]
+        if key in tour.numbered:
+            number += 1
+            title = tour.number_format.format(number=number, title=title)
+        buttons.append({"title": title, "payload": control_payload(key, step)})
+    return {
+        "response": "utter_tour_step",
+        "number": index + 1,
+        "total": len(tour.steps),
+        "title": step.title,
+        "body": load_knowledge().topics[step.topic].body(only=list(step.facts) or None),
+        "buttons": buttons,
+        "tour_step": step.id,
+    }
+
+
+def typed_control(tour: Tour, index: int | None, text: str) -> str | None:
+    """The intent of the control whose number was typed ("2") at step ``index``, if any."""
+    match = TYPED_NUMBER.fullmatch(text or "")
+    if index is None or not match:
+        return None
+    numbered = [k for k in shown_controls(tour, index) if k in tour.numbered]
+    number = int(match.group(1))
+    return STEP_INTENTS.get(numbered[number - 1]) if 0 < number <= len(numbered) else None
+
+
+def from_step(tracker: Tracker) -> str | None:
+    """The step a pressed control was shown at (its payload's ``from_step``), if any."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == FROM_STEP and isinstance(entity.get("value"), str):
+            return entity["value"]
+    return None
 
 
 def next_position(tour: Tour, intent: str, index: int | None, active: bool) -> int:
@@ -71,6 +118,12 @@ class ActionTour(Action):
         step_id = tracker.get_slot("tour_step")
         active = bool(tracker.get_slot("tour_active"))
         index = tour.index_of(step_id)
+        pressed_at = tour.index_of(from_step(tracker))
+        if pressed_at is not None and intent in STEP_INTENTS.values():
+            # A button acts on the step it was shown at, even after the tour moved on.
+            step_id, index, active = tour.steps[pressed_at].id, pressed_at, True
+        elif active:
+            intent = typed_control(tour, index, tracker.latest_message.get("text")) or intent
 
         if intent == "tour_stop":
             dispatcher.utter_message(response="utter_tour_stopped")
@@ -91,7 +144,7 @@ class ActionTour(Action):
                 SlotSet("last_topic", None),
             ]
         step = tour.steps[position]
-        dispatcher.utter_message(**step_message(tour, position, domain))
+        dispatcher.utter_message(**step_message(tour, position))
         return [
             SlotSet("tour_step", step.id),
             SlotSet("tour_active", True),

@@ -29,6 +29,8 @@ def _read(path: Path) -> dict:
 class Tour:
     steps: tuple[TourStep, ...]
     controls: dict[str, str]
+    numbered: tuple[str, ...] = ()  # controls shown with a number, in the order shown
+    number_format: str = "{number}. {title}"
 
     def index_of(self, step_id: str | None) -> int | None:
         for index, step in enumerate(self.steps):
@@ -53,4 +55,6 @@ def load_tour(path: Path = CONTENT_DIR / "tour.yml") -> Tour:
             TourStep(**{**step, "facts": tuple(step.get("facts") or ())}) for step in data["steps"]
         ),
         controls=dict(data.get("controls") or {}),
+        numbered=tuple(data.get("numbered") or ()),
+        number_format=str(data.get("number_format") or Tour.number_format),
     )

@@ -7,12 +7,15 @@ from pathlib import Path
 
 import yaml
 
+from actions.tour_steps import load_tour
 from bot.launcher import ROOT, action_command, rasa_command, server_env
 from bot.tools.servers import Reply, Server, embedded_endpoints, get_json, http_json
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # The HTTP API token of every Rasa server these helpers start (tests only).
 TOKEN = "test-api-token-for-real-servers"
+# The tour's length, as tests see it in "Step 2 of N" (content/tour.yml decides it).
+STEPS = len(load_tour().steps)
 
 
 def sqlite_endpoints(action_port: int, tracker_db: Path) -> str:

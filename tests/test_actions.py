@@ -42,7 +42,7 @@ def texts(messages: list[dict]) -> str:
 def test_a_named_story_gets_its_link_note_and_section() -> None:
     messages = run(tracker(story="Noreen"))
     assert messages[0]["response"] == "utter_link_intro"
-    assert f"[Noreen's story]({PROJECT_PAGE})" in texts(messages)
+    assert f"[Noreen's story (on the project page)]({PROJECT_PAGE})" in texts(messages)
     assert "value 4" in texts(messages)
     assert "From: *Section 2" in texts(messages)
 
@@ -54,7 +54,7 @@ def test_entity_values_from_nlu_and_from_buttons_resolve_alike(value: str) -> No
 
 def test_a_strand_with_a_format_gets_that_one_link() -> None:
     messages = run(tracker(strand="survey", format=["full", "report"]))
-    assert texts(messages).strip() == f"[Survey: Full report]({PROJECT_PAGE})"
+    assert texts(messages).strip() == f"[Survey: Full report (on the project page)]({PROJECT_PAGE})"
 
 
 def test_a_strand_alone_lists_everything_it_has() -> None:

@@ -160,4 +160,6 @@ def test_mid_tour_an_answer_offers_to_continue() -> None:
 def test_a_story_fact_comes_with_its_link() -> None:
     t = tracker("value_outcomes", answer=answer("value_outcomes", "story_lydia"))
     messages, _ = run(ActionAnswer(), t)
-    assert any("[Lydia's story](https://" in (m.get("text") or "") for m in messages)
+    assert any(
+        "[Lydia's story (on the project page)](https://" in (m.get("text") or "") for m in messages
+    )

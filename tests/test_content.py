@@ -24,7 +24,7 @@ from bot.tools.evaluation.heldout import (
     training_examples,
 )
 
-BASIC_INTENTS = {"greet", "goodbye", "thanks", "help", "bot_challenge", "out_of_scope"}
+BASIC_INTENTS = {"greet", "goodbye", "thanks", "help", "bot_challenge", "out_of_scope", "restart"}
 TOUR_INTENTS = {"tour_start", "tour_next", "tour_back", "tour_skip", "tour_stop", "tour_resume"}
 FOLLOWUP_INTENTS = {"tell_more", "ask_example", "ask_source"}
 LINK_INTENTS = {"ask_link"}
@@ -268,6 +268,48 @@ def test_no_alias_names_two_entries() -> None:
         a for lab in SECTION_LABELS.values() for e in load_catalogue().all(lab) for a in e.aliases
     )
     assert [a for a, n in aliases.items() if n > 1] == []
+
+
+def given_links(domain: dict) -> list[tuple[str, str]]:
+    """(label, url) of every link the link action can give: each entry and each strand's."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.links import ActionShowLinks
+    from tests.trackers import tracker
+
+    catalogue = load_catalogue()
+    requests = [{label: e.key} for label in SECTION_LABELS.values() for e in catalogue.all(label)]
+    requests += [{"strand": s.key, "format": f} for s in catalogue.all("strand") for f in s.links]
+    requests += [{}]  # the list to choose from
+    found = []
+    for request in requests:
+        entities = [{"entity": label, "value": key} for label, key in request.items()]
+        dispatcher = CollectingDispatcher()
+        ActionShowLinks().run(dispatcher, tracker("ask_link", entities=entities), domain)
+        for message in dispatcher.messages:
+            found += re.findall(r"\[([^\]]+)\]\(([^)\s]+)\)", message.get("text") or "")
+    return found
+
+
+def test_a_link_to_a_general_page_says_so_in_its_label(domain: dict) -> None:
+    """ "Noreen's story" opens the project page, not the story: its label must say so."""
+    data = yaml.safe_load(open("actions/content/links.yml", encoding="utf-8"))
+    pages = {p["url"]: p["marker"] for p in data["pages"].values()}
+    assert all(marker.strip() for marker in pages.values())
+    the_pages = {e.title for lab in SECTION_LABELS.values() for e in load_catalogue().all(lab)
+                 if e.is_the_page}  # fmt: skip
+    links = given_links(domain)
+    assert len(links) > 20
+    general = [(label, url) for label, url in links if url.rstrip("/") in
+               {u.rstrip("/") for u in pages}]  # fmt: skip
+    assert general, "no link to a general page was given"
+    unmarked = [
+        label
+        for label, url in general
+        if label not in the_pages and not any(m in label for m in pages.values())
+    ]
+    assert unmarked == [], f"links to a general page without its marker: {unmarked}"
+    assert "Noreen's story (on the project page)" in {label for label, _ in links}
 
 
 def test_followup_fallbacks_name_existing_topics() -> None:

@@ -13,7 +13,7 @@ from actions.misses import ActionHandleMiss
 from actions.tour import ActionTour
 from actions.tour_steps import load_tour
 from tests.conftest import ROOT
-from tests.trackers import recorded, tracker
+from tests.trackers import recorded, rendered, tracker
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TOUR = load_tour()
@@ -23,7 +23,9 @@ LAST = len(TOUR.steps) - 1
 def run(action, t: Tracker) -> tuple[list[dict], dict[str, Any]]:
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, t, DOMAIN)
-    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    return rendered(dispatcher.messages, DOMAIN), {
+        e["name"]: e["value"] for e in events if e["event"] == "slot"
+    }
 
 
 def in_tour(step: int, active: bool = True) -> dict[str, Any]:
@@ -42,7 +44,16 @@ def test_start_shows_step_one_with_its_position_and_controls() -> None:
     assert load_knowledge().facts["definition"].text in step["text"]
     assert "our approach" not in step["text"]
     payloads = [b["payload"] for b in step["buttons"]]
-    assert payloads == ["/tour_next", "/tour_skip", "/tour_stop", "/tell_more"]
+    assert payloads == [
+        '/tour_next{"from_step":"what"}',
+        '/tour_skip{"from_step":"what"}',
+        '/tour_stop{"from_step":"what"}',
+        "/define_coproduction",  # "Tell me more": the step's whole topic
+    ]
+    # numbered without gaps: the first step has no "Back"
+    titles = [b["title"] for b in step["buttons"]]
+    assert titles == ["1. Next", "2. Skip this section", "3. Stop the tour", "Tell me more"]
+    assert step["tour_step"] == "what"  # the message says it is a tour step
     assert slots == {
         "tour_step": "what",
         "tour_active": True,
@@ -57,6 +68,56 @@ def test_next_back_and_skip_move_through_the_steps() -> None:
     assert slots["tour_step"] == TOUR.steps[1].id
     _, slots = run(ActionTour(), tracker("tour_skip", in_tour(0)))
     assert slots["tour_step"] == "value_outcomes"  # first step of the next section
+
+
+def test_later_steps_number_back_as_two() -> None:
+    messages, _ = run(ActionTour(), tracker("tour_next", in_tour(0)))
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles == [
+        "1. Next",
+        "2. Back",
+        "3. Skip this section",
+        "4. Stop the tour",
+        "Tell me more",
+    ]
+
+
+def from_step(step: int) -> list[dict[str, Any]]:
+    return [{"entity": "from_step", "value": TOUR.steps[step].id}]
+
+
+def test_a_button_of_an_earlier_step_acts_on_that_step() -> None:
+    # "Next" pressed under step 1 while the tour is at step 7 goes to step 2, not step 8
+    pressed = tracker("tour_next", in_tour(6), entities=from_step(0))
+    messages, slots = run(ActionTour(), pressed)
+    assert slots["tour_step"] == TOUR.steps[1].id
+    assert "Step 2 of" in messages[0]["text"]
+    # and after the tour was stopped, it starts again from the step the button was under
+    _, slots = run(ActionTour(), tracker("tour_back", in_tour(6, False), entities=from_step(3)))
+    assert slots == {
+        "tour_step": TOUR.steps[2].id,
+        "tour_active": True,
+        "last_topic": f"tour:{TOUR.steps[2].topic}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "intent", "moves_to"),
+    [
+        (0, "2", "tour_back", "value_outcomes"),  # at step 1, "2." is "Skip this section"
+        (0, "option 3", "tour_skip", None),  # ... and "3." stops the tour
+        (3, "2", "tour_back", "who"),  # from step 2 on, "2." is "Back"
+        (3, "1", "tour_next", "value_efficiency"),
+    ],
+)
+def test_a_typed_number_picks_the_control_showing_it(
+    step: int, typed: str, intent: str, moves_to: str | None
+) -> None:
+    messages, slots = run(ActionTour(), tracker(intent, in_tour(step), text=typed))
+    if moves_to is None:
+        assert messages[0]["response"] == "utter_tour_stopped"
+    else:
+        assert slots["tour_step"] == moves_to
 
 
 def test_back_at_step_one_says_so_and_stays() -> None:

@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rasa.core.nlg.interpolator import interpolate_text
 from rasa_sdk import Tracker
+
+from actions.responses import response_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "trackers"
 
@@ -43,3 +46,17 @@ def recorded(name: str) -> Tracker:
     """The tracker state recorded as ``fixtures/trackers/<name>.json``."""
     state = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     return Tracker.from_dict(state)
+
+
+def rendered(messages: list[dict[str, Any]], domain: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dispatcher's messages with each domain response filled in as Rasa's NLG does
+    (its first variation, the message's values), so tests read the text people see."""
+    responses = domain.get("responses") or {}
+    out = []
+    for message in messages:
+        template = response_text(responses, message.get("response") or "")
+        if template is not None and not message.get("text"):
+            values = {k: v for k, v in message.items() if k not in ("response", "buttons")}
+            message = {**message, "text": interpolate_text(template, values)}
+        out.append(message)
+    return out

@@ -306,4 +306,5 @@ class SlackChannel(InputChannel):
         except Exception:  # the webhook already answered; the error must not vanish
             logger.exception("Handling a Slack message for %s failed", turn.conversation_id)
         if isinstance(output, CollectingOutputChannel) and output.messages and turn.response_url:
-            await self.sender.respond(turn.response_url, render_messages(output.messages))
+            options = FeedbackWords.from_domain(app).options
+            await self.sender.respond(turn.response_url, render_messages(output.messages, options))

@@ -74,27 +74,33 @@ def button_blocks(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def fallback_text(markdown: str, buttons: list[dict[str, Any]] | None = None) -> str:
-    """The whole message as plain text, button titles listed as options."""
+def fallback_text(
+    markdown: str, buttons: list[dict[str, Any]] | None = None, options: str = ""
+) -> str:
+    """The whole message as plain text (notifications, screen readers), the button titles
+    listed under ``options`` (the domain's ``utter_options_heading``)."""
     text = to_plain_text(markdown)
     titles = [str(b.get("title")) for b in buttons or [] if isinstance(b, dict) and b.get("title")]
     if titles:
-        text += "\n\nOptions:\n" + "\n".join(f"• {to_plain_text(t)}" for t in titles)
+        heading = f"{options}\n" if options else ""
+        text += "\n\n" + heading + "\n".join(f"• {to_plain_text(t)}" for t in titles)
     return text
 
 
-def render_message(text: str, buttons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def render_message(
+    text: str, buttons: list[dict[str, Any]] | None = None, options: str = ""
+) -> dict[str, Any]:
     """One bot message as ``chat.postMessage`` arguments (``text`` and ``blocks``)."""
     blocks = text_blocks(text) + button_blocks(buttons or [])
-    return {"text": fallback_text(text, buttons), "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": fallback_text(text, buttons, options), "blocks": blocks[:MAX_BLOCKS]}
 
 
-def render_messages(messages: list[dict[str, Any]]) -> dict[str, Any]:
+def render_messages(messages: list[dict[str, Any]], options: str = "") -> dict[str, Any]:
     """Several collected bot messages (Rasa's dicts) as one payload, e.g. for ``response_url``."""
     texts: list[str] = []
     blocks: list[dict[str, Any]] = []
     for message in messages:
-        rendered = render_message(str(message.get("text") or ""), message.get("buttons"))
+        rendered = render_message(str(message.get("text") or ""), message.get("buttons"), options)
         if message.get("image"):
             image = str(message["image"])
             rendered["blocks"].append({"type": "image", "image_url": image, "alt_text": image})

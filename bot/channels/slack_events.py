@@ -9,7 +9,8 @@ Three kinds of request reach the webhook:
   text is answered and the person is told that files are not read.
 * Interactivity (form field ``payload``): ``block_actions`` from the buttons the bot
   posted; the button's value is the Rasa payload to send.
-* Slash commands (form fields ``command``, ``text``, ``response_url``).
+* Slash commands (form fields ``command``, ``text``, ``response_url``); ``restart`` as the
+  command's text starts a fresh conversation.
 
 The conversation is kept per workspace, user, channel and thread:
 ``slack:{team}:{user}:{channel}[:{thread_ts}]``. A mention in a channel starts (or
@@ -172,6 +173,11 @@ def turn_from_interaction(payload: dict[str, Any]) -> Turn | None:
     )
 
 
+# Slash command words that are controls, not questions: ``/coproduction restart`` starts a
+# fresh conversation (Rasa's ``/restart``) whatever NLU would make of the word.
+COMMAND_PAYLOADS = {"restart": "/restart", "start over": "/restart"}
+
+
 def turn_from_command(form: dict[str, str]) -> Turn | None:
     """The turn a slash command carries (``/coproduction how many surveys?``), or None."""
     user, channel = form.get("user_id", ""), form.get("channel_id", "")
@@ -181,8 +187,9 @@ def turn_from_command(form: dict[str, str]) -> Turn | None:
     sender = conversation_id(form.get("team_id", ""), user, channel, None)
     if sender is None:
         return None
+    text = _text(form.get("text", ""))
     return Turn(
-        text=_text(form.get("text", "")),
+        text=COMMAND_PAYLOADS.get(" ".join(text.lower().split()), text),
         conversation_id=sender,
         channel=channel,
         response_url=response_url,

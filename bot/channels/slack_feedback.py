@@ -16,16 +16,19 @@ from bot.channels.domain_text import domain_text
 from bot.channels.slack_mrkdwn import to_mrkdwn
 
 BLOCK_ID = "feedback"
+OPTIONS_RESPONSE = "utter_options_heading"
 
 
 @dataclass(frozen=True)
 class FeedbackWords:
-    """What the controls say: the question, the two buttons, the thanks."""
+    """What the controls say: the question, the two buttons, the thanks; and the heading
+    of a message's options in its plain-text form."""
 
     question: str
     helpful: str
     not_helpful: str
     thanks: str
+    options: str = ""
 
     @classmethod
     def from_domain(cls, app: object) -> "FeedbackWords":
@@ -34,6 +37,7 @@ class FeedbackWords:
             helpful=domain_text(app, "utter_feedback_helpful"),
             not_helpful=domain_text(app, "utter_feedback_not_helpful"),
             thanks=domain_text(app, "utter_feedback_thanks"),
+            options=domain_text(app, OPTIONS_RESPONSE, default=""),
         )
 
 

@@ -34,7 +34,7 @@ class SlackOutput(OutputChannel):
     def _render(
         self, text: str, buttons: list[dict[str, Any]] | None, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        message = render_message(text, buttons)
+        message = render_message(text, buttons, self.feedback.options if self.feedback else "")
         if self.feedback:
             controls = feedback_blocks(kwargs.get("answer_id"), self.feedback)
             message["blocks"] = (message["blocks"] + controls)[:MAX_BLOCKS]
@@ -54,7 +54,7 @@ class SlackOutput(OutputChannel):
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self._post(render_message(text, quick_replies))
+        await self._post(self._render(text, quick_replies, {}))
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         block = {"type": "image", "image_url": image, "alt_text": image}

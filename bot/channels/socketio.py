@@ -19,11 +19,14 @@ Differences from ``rasa.core.channels.socketio.SocketIOInput`` (Rasa 3.6.21):
   string (``{"message": null}``) is ignored. Metadata is limited like REST's (size, depth):
   a message with metadata over the limits is answered with the reason and not processed.
 - Each response is sent as one message (Rasa splits it at blank lines), and a ``bot_done``
-  event ends every turn, so the widget hides its typing indicator without any timer.
+  event ends every turn, so the widget hides its typing indicator without any timer. A
+  message may carry a ``message_id``; every reply to it and its ``bot_done`` carry it back as
+  ``reply_to`` (turns run concurrently, so replies are matched by id, not by order).
 - Origins: same-origin by default; list other sites in ``cors_allowed_origins``.
 
 The ``session_confirm`` event carries ``{"session_id", "token", "resumed", "conversation_id"}``;
-``session_token`` carries ``{"session_id", "token"}``.
+``session_token`` carries ``{"session_id", "token"}``; ``bot_uttered`` carries what
+:func:`widget_message` says.
 """
 
 import base64
@@ -68,6 +71,7 @@ CLOCK_SKEW_SECONDS = 300  # instances at scale may disagree a little on the time
 DEFAULT_SECRET_FILE = "var/socket_session.key"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _TOKEN = re.compile(r"([0-9]{1,12})\.([A-Za-z0-9_-]{43})")
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def session_ttl(env: dict[str, str] | None = None) -> int:
@@ -148,8 +152,60 @@ class SessionSigner:
         return hmac.compare_digest(self._mac(session_id, issued), match.group(2))
 
 
+ANSWER_RESPONSE = "utter_answer"
+# The bot event's metadata keys a content answer carries (actions/answer.py) -> the widget's.
+ANSWER_KEYS = {
+    "answer_id": "id", "topic": "topic", "fact": "fact", "section": "section", "title": "title",
+}  # fmt: skip
+
+
+def widget_message(message: dict[str, Any]) -> dict[str, Any]:
+    """One bot message as the widget receives it in ``bot_uttered``.
+
+    ``text`` and ``quick_replies`` as Rasa's socket.io channel sends them; ``response``, the
+    domain response it was made from (``utter_restart`` tells the widget the conversation
+    ended); ``answer`` ({id, topic, fact, section, title}) on a content answer, for "Copy
+    with source" and feedback; ``tour_step`` on a tour step.
+    """
+    sent: dict[str, Any] = {"text": str(message.get("text") or "").strip()}
+    buttons = message.get("quick_replies") or message.get("buttons") or []
+    if buttons:
+        sent["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+            for b in buttons
+            if isinstance(b, dict) and "title" in b and "payload" in b
+        ]
+    response = message.get("utter_action")
+    if isinstance(response, str):
+        sent["response"] = response
+    if response == ANSWER_RESPONSE and message.get("answer_id"):
+        sent["answer"] = {ours: message.get(theirs) for theirs, ours in ANSWER_KEYS.items()}
+    if isinstance(message.get("tour_step"), str):
+        sent["tour_step"] = message["tour_step"]
+    return sent
+
+
 class WidgetOutput(SocketIOOutput):
-    """Sends each response whole (the widget renders its paragraphs), buttons attached."""
+    """Sends each response whole (the widget renders its paragraphs), buttons attached, with
+    what the widget needs to know about it (:func:`widget_message`) and, as ``reply_to``,
+    the ``message_id`` the widget gave the message it answers."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, reply_to: str | None = None):
+        super().__init__(sio, bot_message_evt)
+        self.reply_to = reply_to
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if self.reply_to and isinstance(response, dict):
+            response = {**response, "reply_to": self.reply_to}
+        await super()._send_message(socket_id, response)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        rest = dict(message)
+        if rest.get("text"):
+            await self._send_message(recipient_id, widget_message(rest))
+            for key in ("text", "quick_replies", "buttons"):
+                rest.pop(key, None)
+        await super().send_response(recipient_id, rest)  # images, custom payloads
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip()})
@@ -301,7 +357,10 @@ class SecureSocketIOInput(SocketIOInput):
         data: dict[str, Any],
     ) -> None:
         """Runs one turn and always ends it with ``bot_done`` (after a renewed token)."""
-        output = WidgetOutput(sio, self.bot_message_evt)
+        message_id = data.get("message_id")
+        reply_to = message_id if isinstance(message_id, str) else ""
+        reply_to = reply_to if _MESSAGE_ID.fullmatch(reply_to) else None
+        output = WidgetOutput(sio, self.bot_message_evt, reply_to)
         app = getattr(ctx, "app", None)
         sender_id = conversation_id(session_id)
         cleaned = clean_message(data["message"])
@@ -331,4 +390,5 @@ class SecureSocketIOInput(SocketIOInput):
             if self.session_persistence:
                 renewed = {"session_id": session_id, "token": self.signer.token(session_id)}
                 await sio.emit("session_token", renewed, room=sender_id, namespace=ns)
-            await sio.emit("bot_done", {}, room=sender_id, namespace=ns)
+            done = {"reply_to": reply_to} if reply_to else {}
+            await sio.emit("bot_done", done, room=sender_id, namespace=ns)

@@ -5,8 +5,9 @@ prefix (``/chat``) therefore mounts at ``/chat``. Page, script and socket.io the
 origin. Only the files under ``bot/web/`` are served (a fixed list made at start-up), with a
 Content-Security-Policy that allows nothing from other hosts.
 
-``/chat/welcome.json`` gives the widget its welcome: the text and buttons of the domain's
-``utter_greet`` response, so the welcome is edited in ``domain.yml`` like every other answer.
+``/chat/welcome.json`` gives the widget its welcome (the text and buttons of the domain's
+``utter_greet`` response) and its own words (the labels of its controls, from
+``utter_widget_texts``), so they are edited in ``domain.yml`` like every other answer.
 """
 
 from collections.abc import Awaitable, Callable
@@ -18,11 +19,22 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.domain_text import domain_message
+from actions.catalogue import load_catalogue
+from actions.responses import first_variation
+from bot.channels.domain_text import app_responses, domain_message
 from bot.http_guard import GuardedBlueprint
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WELCOME_RESPONSE = "utter_greet"
+TEXTS_RESPONSE = "utter_widget_texts"
+SUMMARY_ENTRY = "summary"  # the links catalogue's entry for the summary (title, cite, url)
+# The widget's words that Slack says too: one response each (the feedback controls).
+SHARED_TEXTS = {
+    "feedback_question": "utter_feedback_question",
+    "helpful": "utter_feedback_helpful",
+    "not_helpful": "utter_feedback_not_helpful",
+    "feedback_thanks": "utter_feedback_thanks",
+}
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -55,9 +67,27 @@ def static_files(root: Path = WEB_ROOT) -> dict[str, Path]:
     return files
 
 
+def widget_texts(responses: dict[str, Any]) -> dict[str, str]:
+    """The widget's own words (``utter_widget_texts``), with ``copy_source`` naming the
+    summary as its entry in the links catalogue does (``{section}`` is left for the widget)."""
+    custom = (first_variation(responses, TEXTS_RESPONSE) or {}).get("custom") or {}
+    texts = {str(key): str(value) for key, value in custom.items()}
+    for key, name in SHARED_TEXTS.items():
+        text = (first_variation(responses, name) or {}).get("text")
+        if text:
+            texts[key] = text
+    summary = load_catalogue().get("resource", SUMMARY_ENTRY)
+    if "copy_source" in texts and summary:
+        texts["copy_source"] = texts["copy_source"].format(
+            section="{section}", title=summary.title, cite=summary.cite or "", url=summary.url
+        )
+    return texts
+
+
 def welcome(app: object) -> dict[str, Any]:
-    """The domain's welcome response as ``{"text", "buttons": [{"title", "payload"}]}``."""
-    return domain_message(app, WELCOME_RESPONSE)
+    """The domain's welcome response and the widget's words:
+    ``{"text", "buttons": [{"title", "payload"}], "texts": {name: words}}``."""
+    return {**domain_message(app, WELCOME_RESPONSE), "texts": widget_texts(app_responses(app))}
 
 
 class WebChatInput(InputChannel):

@@ -58,7 +58,7 @@ DECLINE_INTENTS = {
 CONTROL_INTENTS = {
     "tour_start", "tour_next", "tour_back", "tour_skip", "tour_stop", "tour_resume",
     "tell_more", "ask_example", "ask_source", "choose_item",
-    "greet", "goodbye", "thanks", "bot_challenge", "help",
+    "greet", "goodbye", "thanks", "bot_challenge", "help", "restart",
 }  # fmt: skip
 # Organisations the summary names: a question about one of them is answered only by a fact
 # that names it too ("the EPPI Centre's phone number" is not the Collective's).

@@ -5,14 +5,17 @@ The Rasa server has its own HTTP API token (``Assistant.token``): ``get`` and ``
 ``post`` only when asked (the REST channel is public), ``request`` exactly what it is given."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.launcher import ROOT
 from bot.tools.servers import Reply, api_headers, http_json
 from bot.tools.servers import assistant as start_assistant
+from tests.integration.widget_helpers import CHROMIUM, CHROMIUM_ARGS
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # The widget's session tokens are signed with this in the test servers, so a test can make
@@ -64,6 +67,11 @@ class Assistant:
         events = self.get(f"/conversations/{conversation_id}/tracker").body["events"] or []
         return [e.get("text") for e in events if e.get("event") == "user"]
 
+    def all_events(self, conversation_id: str) -> list[dict]:
+        """Every stored event, also those before a restart (the API leaves them out)."""
+        path = f"/conversations/{conversation_id}/tracker?include_events=ALL"
+        return self.get(path).body["events"] or []
+
     def log_size(self) -> int:
         return self.log.stat().st_size if self.log and self.log.exists() else 0
 
@@ -88,3 +96,19 @@ def assistant(tmp_path_factory: pytest.TempPathFactory):
             running.token,
             running.rasa_log,
         )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium (Debian's) for a module's browser tests. Not for the session:
+    sync Playwright keeps an event loop running, which asyncio.run in other tests refuses."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()

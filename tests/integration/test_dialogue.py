@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from tests.integration.conftest import Assistant
+from tests.servers import STEPS
 
 pytestmark = pytest.mark.integration
 OFFER = "carry on with the tour"
@@ -26,17 +27,17 @@ def who() -> str:
 def test_the_tour_runs_with_every_control(assistant: Assistant, who: str) -> None:
     say = lambda text: assistant.say(who, text)  # noqa: E731
     first = say("/tour_start")
-    assert "Step 1 of 12: What co-production is" in texts(first)
-    assert buttons(first) == ["1. Next", "3. Skip this section", "4. Stop the tour", "Tell me more"]
-    assert "Step 2 of 12" in texts(say("next"))
-    assert "Step 1 of 12" in texts(say("/tour_back"))
-    assert "Step 4 of 12: Value 1" in texts(say("skip this section"))  # to the five values
-    assert "Step 5 of 12" in texts(say("1"))
+    assert f"Step 1 of {STEPS}: What co-production is" in texts(first)
+    assert buttons(first) == ["1. Next", "2. Skip this section", "3. Stop the tour", "Tell me more"]
+    assert f"Step 2 of {STEPS}" in texts(say("next"))
+    assert f"Step 1 of {STEPS}" in texts(say("/tour_back"))
+    assert f"Step 4 of {STEPS}: Value 1" in texts(say("skip this section"))  # to the five values
+    assert f"Step 5 of {STEPS}" in texts(say("1"))
     stopped = say("/tour_stop")
     assert "paused" in texts(stopped)
-    assert "Step 5 of 12" in texts(say("continue the tour"))
+    assert f"Step 5 of {STEPS}" in texts(say("continue the tour"))
     for number in range(6, 13):
-        assert f"Step {number} of 12" in texts(say("/tour_next"))
+        assert f"Step {number} of {STEPS}" in texts(say("/tour_next"))
     end = say("/tour_next")
     assert "end of the tour" in texts(end)
     assert "Events page" in buttons(end)
@@ -49,7 +50,7 @@ def test_a_question_mid_tour_is_answered_then_the_tour_offers_to_continue(
     assistant.say(who, "/tour_next")
     reply = assistant.say(who, "how many surveys were submitted?")
     assert "573" in texts(reply) and OFFER in texts(reply)
-    assert "Step 2 of 12" in texts(assistant.say(who, "/tour_resume"))
+    assert f"Step 2 of {STEPS}" in texts(assistant.say(who, "/tour_resume"))
 
 
 def test_no_tour_offer_without_a_tour(assistant: Assistant, who: str) -> None:
@@ -63,7 +64,7 @@ def test_the_tour_resumes_after_a_new_session(assistant: Assistant, who: str) ->
     assistant.say(who, "/tour_next")
     assistant.say(who, "/tour_stop")
     assistant.say(who, "/session_start")  # what a new day or a reload starts
-    assert "Step 3 of 12" in texts(assistant.say(who, "continue the tour"))
+    assert f"Step 3 of {STEPS}" in texts(assistant.say(who, "continue the tour"))
 
 
 def test_tell_me_more_after_a_tour_step_gives_the_full_answer(

@@ -23,6 +23,7 @@ from bot.store_health import store_unavailable, unavailable_response
 from bot.tools.servers import free_port
 from tests.servers import (
     MODEL,
+    STEPS,
     action_server,
     allowed_origin,
     rasa_server,
@@ -32,7 +33,7 @@ from tests.servers import (
 )
 
 UNAVAILABLE = "unavailable"
-NOREEN = "[Noreen's story](https://www.coproductioncollective.co.uk/"
+NOREEN = "[Noreen's story (on the project page)](https://www.coproductioncollective.co.uk/"
 ALLOWED_ORIGIN = "https://allowed.example"
 
 
@@ -54,8 +55,8 @@ def test_action_server_down_then_back(tmp_path: Path) -> None:
         assert allowed_origin(base, ALLOWED_ORIGIN) == ALLOWED_ORIGIN
         assert allowed_origin(base, "https://elsewhere.example") is None
         assert NOREEN in say(base, who, "can I hear Noreen's story?").text
-        assert "Step 1 of 12" in say(base, who, "/tour_start").text
-        assert "Step 2 of 12" in say(base, who, "next").text
+        assert f"Step 1 of {STEPS}" in say(base, who, "/tour_start").text
+        assert f"Step 2 of {STEPS}" in say(base, who, "next").text
         slots = tracker(base, who)["slots"]
 
         actions.stop()
@@ -76,7 +77,7 @@ def test_action_server_down_then_back(tmp_path: Path) -> None:
 
         actions.start(60)
         assert NOREEN in say(base, who, "can I hear Noreen's story?").text
-        assert "Step 3 of 12" in say(base, who, "/tour_next").text
+        assert f"Step 3 of {STEPS}" in say(base, who, "/tour_next").text
         assert "9 pilot projects" in say(base, who, "how many pilot projects were there?").text
     except RuntimeError as error:  # a server did not start: show its log
         pytest.fail(str(error))

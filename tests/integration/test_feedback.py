@@ -15,6 +15,7 @@ from actions.feedback import MAX_COMMENT_CHARS, feedback_payload
 from bot.launcher import ROOT
 from tests.integration.conftest import Assistant
 from tests.integration.socket_client import exchange, first, texts
+from tests.servers import STEPS
 
 pytestmark = pytest.mark.integration
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
@@ -80,7 +81,7 @@ def test_feedback_mid_tour_lets_the_tour_go_on(assistant: Assistant) -> None:
     assert said(assistant.say(rated, rating)) == []
     resumed = said(assistant.say(rated, "next"))
     assert resumed == said(assistant.say(plain, "next"))
-    assert "Step 3 of 12" in "\n".join(resumed)
+    assert f"Step 3 of {STEPS}" in "\n".join(resumed)
 
 
 def test_the_stored_message_is_the_record(assistant: Assistant) -> None:

@@ -18,8 +18,6 @@ import stat
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +26,7 @@ import yaml
 
 from bot.launcher import ROOT, action_command, read_token, server_env
 from bot.tools.chat import status as chat_status
-from bot.tools.servers import Server, api_headers, free_port
+from bot.tools.servers import Server, api_headers, free_port, http_json
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 DOCUMENTED = re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M)
@@ -327,15 +325,9 @@ def start_action_server(tmp_path: Path, port: int, **env: str) -> Server:
     return server.start(60)
 
 
-def call(url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(
-        url, data, {"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return reply.status, reply.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+def call(url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, object]:
+    reply = http_json(url, data, {"Content-Type": "application/json", **(headers or {})})
+    return reply.status, reply.body
 
 
 MADE_UP_CALL = json.dumps(
@@ -368,7 +360,7 @@ def test_with_a_token_the_action_server_answers_only_calls_that_carry_it(tmp_pat
             assert call(f"{base}/actions", headers=headers)[0] == 401
             assert call(f"{base}/webhook", MADE_UP_CALL, headers)[0] == 401
         status, body = call(f"{base}/actions", headers={"X-Action-Token": ACTION_TOKEN})
-        assert status == 200 and {"name": "action_show_links"} in json.loads(body)
+        assert status == 200 and {"name": "action_show_links"} in body
         status, _ = call(f"{base}/webhook", MADE_UP_CALL, {"X-Action-Token": ACTION_TOKEN})
         assert status == 200
     finally:
@@ -438,8 +430,8 @@ def test_make_run_makes_a_token_and_sends_actions_where_action_server_url_says(
                 {"sender": "launcher-test", "message": "can I hear Noreen's story?"}
             ).encode(),
         )
-        said = "\n".join(m.get("text") or "" for m in json.loads(body))
-        assert status == 200 and "[Noreen's story](https://" in said, body
+        said = "\n".join(m.get("text") or "" for m in body)
+        assert status == 200 and "[Noreen's story (on the project page)](https://" in said, body
         assert "Refused" not in (tmp_path / "actions.log").read_text()
     finally:
         if launcher.poll() is None:

@@ -27,7 +27,10 @@ def test_survey_count_with_its_source(assistant: Assistant) -> None:
 
 def test_noreens_story_link(assistant: Assistant) -> None:
     reply = assistant.say(sender(), "can I hear Noreen's story?")
-    assert "[Noreen's story](https://www.coproductioncollective.co.uk/" in text_of(reply)
+    assert (
+        "[Noreen's story (on the project page)](https://www.coproductioncollective.co.uk/"
+        in text_of(reply)
+    )
 
 
 @pytest.mark.parametrize(

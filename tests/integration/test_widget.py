@@ -1,46 +1,32 @@
 """The web chat widget at /chat/, in a real browser against the real servers (see conftest).
 
 Playwright drives Debian's Chromium (``/usr/bin/chromium``; Playwright's own browser
-download is never used). Set ``UPDATE_WIDGET_SCREENSHOT=1`` to refresh ``docs/widget.png``.
+download is never used). ``scripts/widget_screenshots.py`` refreshes the README's screenshots.
 """
 
+import importlib.util
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.launcher import ROOT
 from tests.integration.conftest import Assistant
 from tests.integration.widget_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    CAPTURE_SOCKETS,
     LAUNCHER,
     Traffic,
     Widget,
     browser_context,
     socket_exchange,
 )
+from tests.servers import STEPS
 
 pytestmark = pytest.mark.integration
 INJECTION = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -62,8 +48,7 @@ def test_page_is_served_by_the_assistant_with_a_strict_policy(assistant: Assista
         assert reply.status == 200
         assert "default-src 'none'" in reply.headers["Content-Security-Policy"]
         assert b'src="widget.js"' in reply.read()
-    with urllib.request.urlopen(assistant.base_url + "/chat/welcome.json", timeout=30) as reply:
-        welcome = json.load(reply)
+    welcome = assistant.request("/chat/welcome.json").body
     assert welcome["text"].startswith("Hello!")
     assert {"title": "The five values", "payload": "/values_list"} in welcome["buttons"]
 
@@ -78,13 +63,15 @@ def test_first_open_shows_the_domain_welcome_with_topic_buttons(widget: Widget) 
 
 def test_the_guided_tour_runs_in_the_widget(widget: Widget) -> None:
     first = widget.open().click_choice("Take the guided tour")
-    assert "Step 1 of 12: What co-production is" in first
-    assert "Step 2 of 12" in widget.click_choice("1. Next")
-    assert "Step 1 of 12" in widget.ask("back")
-    assert "Step 4 of 12" in widget.click_choice("3. Skip this section")
+    assert f"Step 1 of {STEPS}: What co-production is" in first
+    assert f"Step 2 of {STEPS}" in widget.click_choice("1. Next")
+    assert f"Step 1 of {STEPS}" in widget.ask("back")
+    assert f"Step 4 of {STEPS}" in widget.click_choice(
+        "2. Skip this section"
+    )  # no "Back" at step 1
     mid_tour = widget.ask("how many surveys were submitted?")
     assert "573" in mid_tour and "carry on with the tour" in mid_tour
-    assert "Step 4 of 12" in widget.click_choice("Continue the tour")
+    assert f"Step 4 of {STEPS}" in widget.click_choice("Continue the tour")
     assert "paused" in widget.click_choice("4. Stop the tour")
 
 
@@ -96,7 +83,7 @@ def test_question_gets_its_answer_with_the_source(widget: Widget) -> None:
     expect(bubble.locator("strong", has_text="573 online surveys")).to_be_visible()
     expect(bubble.locator("em", has_text="Section 2 › Our Evidence Base")).to_be_visible()
     # a question about one fact gets that fact, with the whole topic one tap away
-    more = widget.answer_message("573 online surveys").get_by_role("button")
+    more = widget.answer_message("573 online surveys").locator(".cpc-buttons").get_by_role("button")
     expect(more).to_have_text(["More about The 573 surveys"])
     expect(widget.user.last).to_contain_text("how many surveys were submitted?")
 
@@ -107,7 +94,7 @@ def test_topic_button_answers_and_buttons_stay_usable(widget: Widget) -> None:
     expect(widget.user.last).to_contain_text("The five values")
     values = widget.answer_message("The headlines")
     expect(values.locator("ol > li")).to_have_count(5)
-    expect(values.get_by_role("button")).to_have_count(5)
+    expect(values.locator(".cpc-buttons").get_by_role("button")).to_have_count(5)
     # the welcome's buttons are still there and still work after the next message
     answer = widget.click_choice("What is co-production?")
     assert "equal partnership" in answer
@@ -246,23 +233,6 @@ def test_another_browser_cannot_read_or_join_the_conversation(
                 expect(mallory.log).not_to_contain_text("573")
 
 
-# Keeps a handle on each socket the widget opens, so a test can cut its connection.
-CAPTURE_SOCKETS = """(() => {
-  let real;
-  Object.defineProperty(window, "io", {
-    configurable: true,
-    set(value) { real = value; },
-    get() {
-      return real && ((...args) => {
-        const socket = real(...args);
-        (window.__sockets = window.__sockets || []).push(socket);
-        return socket;
-      });
-    },
-  });
-})()"""
-
-
 def test_offline_message_and_resend(session: tuple[Page, Traffic], assistant: Assistant) -> None:
     page = session[0]
     page.add_init_script(CAPTURE_SOCKETS)
@@ -335,13 +305,16 @@ def test_socket_messages_are_cleaned(session: tuple[Page, Traffic], assistant: A
     assert "573" in texts[2]  # and the cut message was still answered
 
 
-def test_screenshot(browser: Browser, assistant: Assistant, tmp_path) -> None:
-    with browser_context(browser, viewport={"width": 900, "height": 760}) as (context, _):
-        widget = Widget(context.new_page(), assistant.base_url).load().open()
-        widget.ask("how many surveys were submitted?")
-        widget.user.last.evaluate("m => m.scrollIntoView({block: 'start'})")
-        target = tmp_path / "widget.png"
-        if os.environ.get("UPDATE_WIDGET_SCREENSHOT"):
-            target = ROOT / "docs" / "widget.png"
-        widget.page.screenshot(path=str(target))
-        assert target.stat().st_size > 10_000
+def test_screenshot_script_takes_both_schemes(
+    browser: Browser, assistant: Assistant, tmp_path
+) -> None:
+    """scripts/widget_screenshots.py makes the README's docs/widget.png and widget-dark.png."""
+    spec = importlib.util.spec_from_file_location(
+        "widget_screenshots", ROOT / "scripts" / "widget_screenshots.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    paths = script.shoot(browser, assistant.base_url, tmp_path)
+    assert [p.name for p in paths] == ["widget.png", "widget-dark.png"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    assert paths[0].read_bytes() != paths[1].read_bytes()

@@ -1,5 +1,6 @@
 """Drives the web chat widget in Debian's Chromium through Playwright (see test_widget.py)."""
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,14 +23,26 @@ CHROMIUM_ARGS = [
 ]
 ANSWER_TIMEOUT_MS = 60_000
 LAUNCHER = "Chat about co-production"
+# The sizes and colour schemes every conversation control is tried at (tests/integration).
+LOOKS = {
+    "desktop-light": {"viewport": {"width": 1024, "height": 800}, "color_scheme": "light"},
+    "desktop-dark": {"viewport": {"width": 1024, "height": 800}, "color_scheme": "dark"},
+    "320px-light": {"viewport": {"width": 320, "height": 640}, "color_scheme": "light"},
+    "320px-dark": {"viewport": {"width": 320, "height": 640}, "color_scheme": "dark"},
+}
 
 
 @dataclass
 class Traffic:
-    """Every address a browser context asked for, and every dialog a page opened."""
+    """Every address a browser context asked for, every dialog a page opened, and every
+    socket.io event a page sent (``[event, data]``)."""
 
     urls: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    sent: list[list[Any]] = field(default_factory=list)
+
+    def sent_messages(self) -> list[dict]:
+        return [data for event, data in self.sent if event == "user_uttered"]
 
     def foreign_hosts(self) -> set[str]:
         return {urlsplit(u).hostname or u for u in self.urls} - {"127.0.0.1"}
@@ -39,8 +52,17 @@ def watch(context: BrowserContext) -> Traffic:
     """Records requests (HTTP and WebSocket) and dialogs of every page in ``context``."""
     traffic = Traffic()
 
+    def on_frame(payload: str | bytes) -> None:
+        # a socket.io event frame is "42" + JSON ["event", data]
+        if isinstance(payload, str) and payload.startswith("42"):
+            traffic.sent.append(json.loads(payload[2:]))
+
+    def on_socket(ws: Any) -> None:
+        traffic.urls.append(ws.url)
+        ws.on("framesent", on_frame)
+
     def on_page(page: Page) -> None:
-        page.on("websocket", lambda ws: traffic.urls.append(ws.url))
+        page.on("websocket", on_socket)
         page.on("dialog", lambda d: (traffic.dialogs.append(d.message), d.dismiss()))
 
     context.on("request", lambda r: traffic.urls.append(r.url))
@@ -111,10 +133,35 @@ class Widget:
         """The assistant's latest message that contains ``containing``."""
         return self.bot.filter(has_text=containing).last
 
-    def stored(self) -> dict:
+    def stored(self, storage: str = "sessionStorage") -> dict:
         return self.page.evaluate(
-            "() => JSON.parse(sessionStorage.getItem('copro-chat:' + location.origin))"
+            f"() => JSON.parse({storage}.getItem('copro-chat:' + location.origin))"
         )
+
+    def button(self, name: str):  # -> Locator
+        """A button of the panel (header, messages, controls) by its name."""
+        return self.panel.get_by_role("button", name=name)
+
+    def focused(self) -> str:
+        """The text of the element that has the focus."""
+        return self.page.evaluate("document.activeElement && document.activeElement.textContent")
+
+
+# Keeps a handle on each socket the widget opens, so a test can cut its connection.
+CAPTURE_SOCKETS = """(() => {
+  let real;
+  Object.defineProperty(window, "io", {
+    configurable: true,
+    set(value) { real = value; },
+    get() {
+      return real && ((...args) => {
+        const socket = real(...args);
+        (window.__sockets = window.__sockets || []).push(socket);
+        return socket;
+      });
+    },
+  });
+})()"""
 
 
 SOCKET_EXCHANGE = """async (steps) => {

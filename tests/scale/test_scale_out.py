@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from tests.scale.conftest import Cluster, requires_scale
-from tests.servers import Reply, say, tracker, user_texts
+from tests.servers import STEPS, Reply, say, tracker, user_texts
 
 pytestmark = [pytest.mark.scale, requires_scale()]
 
@@ -30,12 +30,12 @@ def new_sender() -> str:
 def test_a_conversation_alternating_between_instances_keeps_its_context(cluster: Cluster) -> None:
     a, b = cluster.instances
     who = new_sender()
-    assert "Step 1 of 12" in say(a, who, "/tour_start").text
-    assert "Step 2 of 12" in say(b, who, "next").text
-    assert "Step 3 of 12" in say(a, who, "next").text
+    assert f"Step 1 of {STEPS}" in say(a, who, "/tour_start").text
+    assert f"Step 2 of {STEPS}" in say(b, who, "next").text
+    assert f"Step 3 of {STEPS}" in say(a, who, "next").text
     assert "Value 2: Efficiency" in say(b, who, "what's the second value?").text
     assert "Hameed's story" in say(a, who, "tell me more about that").text
-    assert "Step 3 of 12" in say(b, who, "continue the tour").text
+    assert f"Step 3 of {STEPS}" in say(b, who, "continue the tour").text
     for base in (a, b):
         state = tracker(base, who)
         assert state["slots"]["tour_step"] and state["slots"]["tour_active"]

@@ -1,9 +1,7 @@
 """A fake Slack Web API, plus a real action server and Rasa server with the Slack channel
 pointed at it (once per test session, started by ``bot.tools.servers.assistant``)."""
 
-import json
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.launcher import ROOT
-from bot.tools.servers import api_headers, assistant
+from bot.tools.servers import assistant, get_json
 from tests.slack.fake_slack import FakeSlackApi, SlackClient
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -28,12 +26,9 @@ class SlackBot:
     endpoints: Path | None = None  # the server's endpoints file (its tracker store)
 
     def tracker(self, conversation_id: str) -> dict:
-        request = urllib.request.Request(
-            f"{self.base_url}/conversations/{conversation_id}/tracker",
-            headers=api_headers(self.token),
+        return get_json(
+            f"{self.base_url}/conversations/{conversation_id}/tracker", token=self.token
         )
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return json.loads(reply.read())
 
     def user_texts(self, conversation_id: str, expect: int = 0, timeout: float = 30) -> list[str]:
         """The user messages the tracker holds, after waiting for at least ``expect``.

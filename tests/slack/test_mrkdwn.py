@@ -60,6 +60,7 @@ def test_buttons_become_block_kit_with_plain_text_fallback():
             {"title": "2. Efficiency", "payload": "/value_efficiency"},
             {"title": "Hear Noreen's story", "payload": '/ask_link{"story": "noreen"}'},
         ],
+        options="Options:",
     )
     section, actions = message["blocks"]
     assert section == {"type": "section", "text": {"type": "mrkdwn", "text": "The *five* values:"}}

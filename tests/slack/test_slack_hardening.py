@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from tests.slack.test_slack_server import QUIET, dm
+from tests.slack.test_slack_server import QUIET, button_click, dm
 
 pytestmark = pytest.mark.integration
 
@@ -76,17 +76,9 @@ def test_a_replayed_slash_command_is_answered_once(slack_bot) -> None:
 
 def test_a_replayed_button_click_is_handled_once(slack_bot) -> None:
     thread = f"{int(time.time())}.000777"
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1"},
-        "user": {"id": "URPL2", "team_id": "T1"},
-        "channel": {"id": "CRPL2"},
-        "container": {"type": "message", "channel_id": "CRPL2", "is_ephemeral": False},
-        "message": {"ts": thread, "thread_ts": thread, "user": "UBOT"},
-        "response_url": slack_bot.api.response_url("replay-btn"),
-        "trigger_id": f"trigger-btn-{time.time_ns()}",
-        "actions": [{"type": "button", "value": "/value_efficiency", "text": {"text": "2."}}],
-    }
+    payload = button_click(
+        slack_bot.api, "URPL2", "CRPL2", thread, "/value_efficiency", "2.", ts=thread
+    )
     body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
     stamp = int(time.time())
     for _ in range(3):

@@ -70,26 +70,34 @@ def test_mention_in_a_channel_is_answered_in_its_thread_with_buttons(slack_bot):
     assert slack_bot.user_texts(conversation, expect=1) == ["what are the five values?"]
 
 
-def test_button_click_continues_the_threads_conversation(slack_bot):
-    thread = new_ts()
-    payload = {
+def button_click(
+    api, user: str, channel: str, thread: str, value: str, title: str, ts: str | None = None
+) -> dict:
+    """A ``block_actions`` payload: ``user`` pressed a button of the bot's message in
+    ``thread`` whose value is the Rasa payload ``value``."""
+    return {
         "type": "block_actions",
         "team": {"id": "T1"},
-        "user": {"id": "UBTN1", "team_id": "T1"},
-        "channel": {"id": "CBTN1"},
-        "container": {"type": "message", "channel_id": "CBTN1", "is_ephemeral": False},
-        "message": {"ts": new_ts(), "thread_ts": thread, "user": "UBOT"},
-        "response_url": slack_bot.api.response_url("btn1"),
-        "trigger_id": "1.2.3",
+        "user": {"id": user, "team_id": "T1"},
+        "channel": {"id": channel},
+        "container": {"type": "message", "channel_id": channel, "is_ephemeral": False},
+        "message": {"ts": ts or new_ts(), "thread_ts": thread, "user": "UBOT"},
+        "response_url": api.response_url(f"{user}-button"),
+        "trigger_id": f"trigger-{time.time_ns()}",
         "actions": [
             {
                 "type": "button",
                 "action_id": "rasa_button_1",
-                "value": "/value_efficiency",
-                "text": {"type": "plain_text", "text": "2. Efficiency"},
+                "value": value,
+                "text": {"type": "plain_text", "text": title},
             }
         ],
     }
+
+
+def test_button_click_continues_the_threads_conversation(slack_bot):
+    thread = new_ts()
+    payload = button_click(slack_bot.api, "UBTN1", "CBTN1", thread, "/value_efficiency", "2.")
     reply = slack_bot.slack.form({"payload": json.dumps(payload)})
     assert reply.status == 200
     posts = slack_bot.api.wait_for(lambda: slack_bot.api.posts("CBTN1"))
@@ -98,7 +106,7 @@ def test_button_click_continues_the_threads_conversation(slack_bot):
     assert "*Value 2: Efficiency, in the long run*" in post.body["blocks"][0]["text"]["text"]
     assert slack_bot.user_texts(f"slack:T1:UBTN1:CBTN1:{thread}", expect=1) == ["/value_efficiency"]
     assert all(p.body["thread_ts"] == thread for p in posts)
-    assert slack_bot.api.responses("btn1") == []
+    assert slack_bot.api.responses("UBTN1-button") == []
 
 
 def test_slash_command_answers_ephemerally(slack_bot):
