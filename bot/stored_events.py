@@ -2,7 +2,8 @@
 
 The endpoints file is the launcher's effective one (``var/endpoints.effective.yml``) when it
 exists, else ``endpoints.yml``; ``${VARS}`` in it are filled from the environment, as Rasa
-does. Only Rasa's SQL tracker store is supported (SQLite by default, PostgreSQL at scale):
+does. Only SQL tracker stores are supported (Rasa's, or a subclass such as the project's
+``bot.tracker_store.RecentTurnsTrackerStore``; SQLite by default, PostgreSQL at scale):
 its ``events`` table is read and written through SQLAlchemy with Rasa's own table
 definition, so nobody needs SQL. Used by ``python -m bot retention`` and by the review tool.
 """
@@ -18,12 +19,26 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, validate_port
 from rasa.shared.exceptions import RasaException
+from rasa.shared.utils.common import class_from_module_path
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.launcher import EFFECTIVE_ENDPOINTS, ROOT, STATE_DIR
 
 EVENTS = SQLTrackerStore.SQLEvent.__table__
 SESSION_START = "action_session_start"
+# bot/tracker_store.py: one row per conversation, pointing at its first recent event
+WINDOWS = "tracker_windows"
+
+
+def is_sql_store(store_type: str | None) -> bool:
+    """Rasa's ``SQL`` type, or the module path of a subclass of its SQL tracker store."""
+    if (store_type or "").lower() == "sql":
+        return True
+    try:
+        store_class = class_from_module_path(store_type or "")
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return isinstance(store_class, type) and issubclass(store_class, SQLTrackerStore)
 
 
 class StoreError(Exception):
@@ -52,7 +67,7 @@ class EventStore:
             config = read_endpoint_config(str(path), "tracker_store")
         except RasaException as error:  # e.g. a ${VARIABLE} the environment does not set
             raise StoreError(f"{path}: {error}") from error
-        if config is None or (config.type or "").lower() != "sql":
+        if config is None or not is_sql_store(config.type):
             kind = config.type if config else "in memory (none configured)"
             raise StoreError(f"{path}: the tracker store is {kind}; only SQL stores are read.")
         options = dict(config.kwargs)
@@ -118,4 +133,12 @@ class EventStore:
                 deleted += connection.execute(
                     EVENTS.delete().where(EVENTS.c.id.in_(chunk))
                 ).rowcount
+            if sa.inspect(connection).has_table(WINDOWS):
+                # a conversation deleted whole leaves its window row (slot values) behind
+                connection.execute(
+                    sa.text(
+                        f"DELETE FROM {WINDOWS} WHERE NOT EXISTS "
+                        f"(SELECT 1 FROM events WHERE events.id = {WINDOWS}.first_event_id)"
+                    )
+                )
         return deleted

@@ -4,6 +4,7 @@ retention (no servers: events as Rasa stores them, and a real SQLite tracker sto
 import asyncio
 import json
 import os
+import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ from bot.tools.review.findings import find
 from bot.tools.review.grouping import groups
 from bot.tools.review.pseudonyms import Pseudonyms, load_key
 from bot.tools.review.report import question_groups
+from bot.tracker_store import RecentTurnsTrackerStore
 from tests.test_dialogue_actions import run
 from tests.trackers import tracker
 
@@ -238,13 +240,17 @@ def test_expired_sessions_are_whole_and_current_ones_stay() -> None:
     assert expired(index, cutoff=5 * day) == [1, 2, 5, 6]
 
 
-def test_retention_deletes_old_sessions_from_a_real_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store_class", [SQLTrackerStore, RecentTurnsTrackerStore])
+def test_retention_deletes_old_sessions_from_a_real_store(tmp_path: Path, store_class) -> None:
     db = tmp_path / "tracker.db"
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db}\n")
+    store_type = (
+        "SQL" if store_class is SQLTrackerStore else "bot.tracker_store." + store_class.__name__
+    )
+    endpoints.write_text(f"tracker_store:\n  type: {store_type}\n  dialect: sqlite\n  db: {db}\n")
     with pytest.raises(NoStore):
         EventStore.from_endpoints(endpoints)
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+    store = store_class(Domain.empty(), dialect="sqlite", db=str(db))
     old, recent = time.time() - 40 * 86400, time.time() - 86400
     for sender, starts in (("old", [old]), ("mixed", [old, recent])):
         conversation = DialogueStateTracker(sender, [])
@@ -254,6 +260,8 @@ def test_retention_deletes_old_sessions_from_a_real_store(tmp_path: Path) -> Non
                 event.timestamp = start + offset
                 conversation.update(event)
         asyncio.run(store.save(conversation))
+    if store_class is RecentTurnsTrackerStore:
+        _window_for_old(db)
     events = EventStore.from_endpoints(endpoints)
     before = [sender for sender, _ in events.events()]
     assert before.count("mixed") == 6 and before.count("old") == 3
@@ -262,6 +270,15 @@ def test_retention_deletes_old_sessions_from_a_real_store(tmp_path: Path) -> Non
     after = [(sender, e.get("event")) for sender, e in events.events()]
     assert [s for s, _ in after] == ["mixed"] * 3
     assert json.dumps(after).count("session_started") == 1
+    if store_class is RecentTurnsTrackerStore:  # a deleted conversation's window row goes too
+        with sqlite3.connect(db) as connection:
+            assert connection.execute("SELECT COUNT(*) FROM tracker_windows").fetchone()[0] == 0
+
+
+def _window_for_old(db: Path) -> None:
+    with sqlite3.connect(db) as connection:
+        first = connection.execute("SELECT MIN(id) FROM events WHERE sender_id = 'old'").fetchone()
+        connection.execute("INSERT INTO tracker_windows VALUES ('old', NULL, ?, '{}')", first)
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from bot.channels.limits import (
     parse_json,
     sender_problem,
 )
+from bot.channels.parse_off_loop import parsed
 from bot.http_guard import GuardedBlueprint
 from bot.store_health import store_unavailable, unavailable_response
 
@@ -121,7 +122,7 @@ class ValidatingRestInput(RestInput):
                 metadata=metadata,
             )
             try:
-                await on_new_message(user_message)
+                await on_new_message(await parsed(request.app, user_message))
             except Exception:  # the conversation is kept; the client gets what was said so far
                 logger.exception("Handling a REST message failed")
             reason = await store_unavailable(agent)

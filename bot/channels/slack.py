@@ -50,6 +50,7 @@ from bot.channels.limits import (
     clean_message,
     parse_json,
 )
+from bot.channels.parse_off_loop import parsed
 from bot.channels.slack_api import DEFAULT_API_URL, RetryPolicy, SlackSender
 from bot.channels.slack_blocks import render_messages
 from bot.channels.slack_events import (
@@ -292,15 +293,14 @@ class SlackChannel(InputChannel):
                 if cleaned.truncated:
                     note = domain_text(app, "utter_message_truncated", max_chars=MAX_MESSAGE_CHARS)
                     await output.send_text_message(turn.conversation_id, note)
-                await on_new_message(
-                    UserMessage(
-                        cleaned.text,
-                        output,
-                        turn.conversation_id,
-                        input_channel=self.name(),
-                        metadata=turn.metadata,
-                    )
+                message = UserMessage(
+                    cleaned.text,
+                    output,
+                    turn.conversation_id,
+                    input_channel=self.name(),
+                    metadata=turn.metadata,
                 )
+                await on_new_message(await parsed(app, message))
                 if turn.source_message and parse_feedback_payload(cleaned.text):
                     await self._thank(turn, FeedbackWords.from_domain(app))
         except Exception:  # the webhook already answered; the error must not vanish

@@ -60,6 +60,7 @@ from bot.channels.limits import (
     clean_message,
     parse_json,
 )
+from bot.channels.parse_off_loop import parsed
 
 logger = logging.getLogger(__name__)
 
@@ -378,7 +379,7 @@ class SecureSocketIOInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata,
             )
-            await on_new_message(message)
+            await on_new_message(await parsed(app, message))
         except Refused as refusal:  # nothing is stored
             logger.warning("Refused a socket.io message (%d): %s", refusal.status, refusal.message)
             await output.send_text_message(sender_id, refusal.message)

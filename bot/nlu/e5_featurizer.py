@@ -5,10 +5,17 @@ time. Only a sentence feature is produced: classifiers that read sentence
 features (``LogisticRegressionClassifier``, ``SklearnIntentClassifier``) use it.
 Texts are cut to ``max_chars`` before encoding: the engine's cost grows with
 length, and the meaning of a question sits in its first few hundred characters.
+
+At run time the last ``cache_size`` texts' vectors are kept (the engine is deterministic, so a
+repeated text, a button's payload or "hello", gets the vector it would be given again);
+``COPRO_E5_CACHE_SIZE`` overrides the size, 0 turns the cache off (the benchmark compares).
+One engine call runs at a time: the channels parse in a worker thread
+(bot/channels/parse_off_loop.py) while ``/model/parse`` parses on the event loop.
 """
 
 import os
 import threading
+from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -32,6 +39,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _MODEL_LOCK = threading.Lock()
 _MODEL: Optional[Any] = None
+_ENGINE_LOCK = threading.Lock()
 
 
 def _model() -> Any:
@@ -57,6 +65,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 64,
             # Long messages also get their question's embedding (bot/nlu/question_shape.py).
             "focus": True,
+            "cache_size": 1024,
         }
 
     @staticmethod
@@ -78,21 +87,44 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> "E5SentenceFeaturizer":
         return cls(execution_context.node_name, config)
 
+    def __init__(self, name: Text, config: Dict[Text, Any]) -> None:
+        super().__init__(name, config)
+        size = os.environ.get("COPRO_E5_CACHE_SIZE", "").strip()
+        self._cache_size = int(size) if size else int(self._config.get("cache_size", 0))
+        self._cache: "OrderedDict[Text, np.ndarray]" = OrderedDict()
+
     def _texts(self, messages: List[Message]) -> List[Text]:
         limit = int(self._config["max_chars"])
         return [(m.get(TEXT) or "").strip()[:limit] for m in messages]
 
     def _embed(self, texts: List[Text]) -> np.ndarray:
         size = int(self._config["batch_size"])
-        chunks = [
-            np.atleast_2d(_model().query(texts[start : start + size]))
-            for start in range(0, len(texts), size)
-        ]
+        with _ENGINE_LOCK:
+            chunks = [
+                np.atleast_2d(_model().query(texts[start : start + size]))
+                for start in range(0, len(texts), size)
+            ]
         return np.vstack(chunks).astype(np.float32) if chunks else np.zeros((0, 0))
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _embed_cached(self, texts: List[Text]) -> np.ndarray:
+        """``_embed``, taking the vectors of recently seen texts from the cache."""
+        if self._cache_size <= 0 or not texts:
+            return self._embed(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        for text, vector in zip(missing, self._embed(missing), strict=True):
+            self._cache[text] = vector
+        vectors = []
+        for text in texts:
+            self._cache.move_to_end(text)
+            vectors.append(self._cache[text].copy())
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return np.vstack(vectors)
+
+    def _featurize(self, messages: List[Message], cached: bool = False) -> None:
+        embed = self._embed_cached if cached else self._embed
         todo = [m for m in messages if m.get(TEXT) is not None]
-        for message, vector in zip(todo, self._embed(self._texts(todo)), strict=True):
+        for message, vector in zip(todo, embed(self._texts(todo)), strict=True):
             self.add_features_to_message(
                 sequence=None,
                 sentence=vector.reshape(1, -1),
@@ -105,12 +137,12 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         focused = [(m, focus(m.get(TEXT))) for m in todo]
         focused = [(m, text) for m, text in focused if text]
         limit = int(self._config["max_chars"])
-        vectors = self._embed([text[:limit] for _, text in focused])
+        vectors = embed([text[:limit] for _, text in focused])
         for (message, text), vector in zip(focused, vectors, strict=True):
             message.set(FOCUS, {"text": text, "vector": vector})
 
     def process(self, messages: List[Message]) -> List[Message]:
-        self._featurize(messages)
+        self._featurize(messages, cached=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -74,13 +74,22 @@ class Server:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
-def embedded_endpoints(action_url: str, db: Path) -> dict:
+def embedded_endpoints(
+    action_url: str, db: Path, tracker_store: str | None = None, lock_store: str | None = None
+) -> dict:
     """The project's endpoints.yml on its embedded defaults, with this run's action server
-    and tracker database."""
+    and tracker database; ``tracker_store`` / ``lock_store`` replace the configured types
+    (the benchmark compares them with Rasa's own, ``SQL`` and ``in_memory``)."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     endpoints["action_endpoint"] = {"url": f"{action_url}/webhook"}
-    endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(db)}
-    endpoints["lock_store"] = {"type": "in_memory"}
+    configured = endpoints.get("tracker_store") or {}
+    endpoints["tracker_store"] = {
+        "type": tracker_store or configured.get("type", "SQL"),
+        "dialect": "sqlite",
+        "db": str(db),
+    }
+    locks = endpoints.get("lock_store") or {}
+    endpoints["lock_store"] = {"type": lock_store or locks.get("type", "in_memory")}
     return endpoints
 
 
@@ -221,11 +230,14 @@ def assistant(
     work: Path,
     credentials: Path | None = None,
     env: dict[str, str] | None = None,
+    tracker_store: str | None = None,
+    lock_store: str | None = None,
 ) -> Iterator[Running]:
     """Both servers for ``model``; cold start = spawn until the first REST answer.
 
     ``credentials`` replaces the project's channel list, ``env`` adds to the servers'
-    environment (the Slack tests point the channel at their fake Web API this way).
+    environment (the Slack tests point the channel at their fake Web API this way),
+    ``tracker_store`` / ``lock_store`` the configured store types (``embedded_endpoints``).
     """
     token = new_token()
     work.mkdir(parents=True, exist_ok=True)
@@ -238,7 +250,9 @@ def assistant(
         command[command.index("--credentials") + 1] = str(credentials)
     environment = server_env() | {"RASA_AUTH_TOKEN": token} | (env or {})
     base, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
-    endpoints.write_text(yaml.safe_dump(embedded_endpoints(action_url, db)))
+    endpoints.write_text(
+        yaml.safe_dump(embedded_endpoints(action_url, db, tracker_store, lock_store))
+    )
     for log in ("actions.log", "rasa.log"):
         (work / log).unlink(missing_ok=True)
     actions = Server(

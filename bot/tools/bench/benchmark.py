@@ -10,6 +10,7 @@ Targets are reported, never asserted.
 import argparse
 import hashlib
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -18,9 +19,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot import evaluate as heldout
 from bot.tools import plots
 from bot.tools.bench import report as bench_report
+from bot.tools.bench.levers import NO_CACHE, RASA_STOCK, measure_levers
+from bot.tools.bench.ordering import rest_order
 from bot.tools.bench.training import training_times
 from bot.tools.bench.turn_breakdown import turn_breakdown
 from bot.tools.bench.turn_profile import profile_turns
@@ -35,6 +37,7 @@ from bot.tools.common import (
     relative,
 )
 from bot.tools.common import WORK as EVALUATION_WORK
+from bot.tools.evaluation import heldout
 from bot.tools.evaluation.compare import commit
 from bot.tools.servers import Running, assistant
 
@@ -127,8 +130,12 @@ def bench_pipeline(
         result["training"]["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         saved_training.write_text(json.dumps(result["training"], default=str))
     print(f"   {result['training']}", flush=True)
-    with assistant(result["training"]["model"], work / "servers") as server:
+    # Rasa's default pipeline is served as Rasa ships it (its stores, NLU on the loop); ours
+    # without the e5 cache, since the load generator repeats texts (bot/tools/bench/levers.py).
+    stock = RASA_STOCK if pipeline.key == "default" else {"env": NO_CACHE}
+    with assistant(result["training"]["model"], work / "servers", **stock) as server:
         result["cold_start_s"] = round(server.cold_start_s, 1)
+        result["load_avg_start"] = os.getloadavg()
         server.measure_memory("idle")
         result["breakdown"] = turn_breakdown(server, messages)
         print(f"   one message at a time: {result['breakdown']}", flush=True)
@@ -145,14 +152,34 @@ def bench_pipeline(
                 print(f"   {channel} x{users}: {run}", flush=True)
                 result["runs"].append(run)
         server.measure_memory("after load")
+        result["rest_order"] = rest_order(server, messages)
+        print(f"   REST order: {result['rest_order']}", flush=True)
         if with_load_test:
             print("   load test 50 x 20 ...", flush=True)
             result["load_test"] = load_test_50x20(python, server)
             print(f"   {result['load_test']}", flush=True)
             server.measure_memory("after 50x20")
         result["memory"] = server.memory
+        result["load_avg_end"] = os.getloadavg()
     result["training"]["model"] = str(result["training"]["model"])
     return result
+
+
+def levers(results: dict, python: Path | None, messages: list[str], skip: bool) -> dict:
+    """Each lever's effect on our model (saved in var/bench/levers.json; kept when skipped)."""
+    saved = WORK / "levers.json"
+    model = (results["pipelines"].get("ours") or {}).get("training", {}).get("model")
+    if skip or not model or python is None:
+        return json.loads(saved.read_text()) if saved.exists() else {}
+    print("== levers", flush=True)
+
+    def run_load(server: Running, channel: str, users: int, **options: object) -> dict:
+        return load(python, server, channel, users, **options)
+
+    found = measure_levers(Path(model), WORK / "levers", messages, python, run_load)
+    found["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    saved.write_text(json.dumps(found, indent=1, default=str))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--default-epochs", type=int, help="cap the default pipeline's epochs (time; reported)"
     )
+    parser.add_argument(
+        "--no-levers", action="store_true", help="skip the table of each lever's effect"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on SIGTERM
     started = time.perf_counter()
@@ -207,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pipelines = capped_default(args.default_epochs)
     results["pipelines"] = each_pipeline(pipelines, WORK, run, args.only, args.render_only)
+    results["levers"] = levers(results, python, messages, args.render_only or args.no_levers)
     accuracy_file = EVALUATION_WORK / "results.json"
     if accuracy_file.exists():
         evaluation = json.loads(accuracy_file.read_text())
@@ -216,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     png = REPORTS / "benchmark-latency.png"
     plots.latency_png(bench_report.latency_points(results), png)
     results["latency_png"] = relative(png)
+    series = bench_report.length_series(results)
+    if series:
+        png = REPORTS / "benchmark-conversation-length.png"
+        plots.conversation_length_png(series, png)
+        results["length_png"] = relative(png)
     finish(WORK, results, started, args.render_only, "benchmark.md", bench_report.render)
     return 0
 

@@ -13,7 +13,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot import evaluate as heldout
 from bot.tools import plots
 from bot.tools.common import (
     PIPELINES,
@@ -27,6 +26,7 @@ from bot.tools.common import (
     relative,
     train,
 )
+from bot.tools.evaluation import heldout
 from bot.tools.evaluation import report as evaluation_report
 from bot.tools.evaluation.conversations import run_conversation_tests
 from bot.tools.evaluation.crossval import cross_validate

@@ -1,0 +1,45 @@
+"""The recent-turns tracker store on real PostgreSQL (deploy/endpoints.scale.yml uses it)."""
+
+import asyncio
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+
+from bot.tracker_store import INDEXES, RecentTurnsTrackerStore
+from tests.scale.conftest import DB_NAME, DB_PASSWORD, DB_USER, Postgres, requires_scale
+from tests.test_stores import ROOT, _converse
+
+pytestmark = [pytest.mark.scale, requires_scale()]
+
+
+def _settings(postgres: Postgres) -> dict:
+    return {
+        "dialect": "postgresql",
+        "host": "127.0.0.1",
+        "port": postgres.port,
+        "db": DB_NAME,
+        "username": DB_USER,
+        "password": DB_PASSWORD,
+    }
+
+
+def test_recent_turns_store_on_postgres(postgres: Postgres) -> None:
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    rasa = SQLTrackerStore(domain, **_settings(postgres))
+    recent = RecentTurnsTrackerStore(domain, recent_turns=3, **_settings(postgres))
+    asyncio.run(_converse(rasa, "pg-rasa", 20))
+    asyncio.run(_converse(recent, "pg-recent", 20))
+
+    def shape(sender: str) -> list[tuple]:
+        return [(type_name, data.count('"')) for _, type_name, _, data in postgres.events(sender)]
+
+    assert shape("pg-recent") == shape("pg-rasa")
+    read = asyncio.run(recent.retrieve("pg-recent"))
+    users = [e.text for e in read.events if isinstance(e, UserUttered)]
+    assert 3 <= len(users) <= 6 and users[-1] == "question 19"
+    assert read.current_slot_values() == asyncio.run(rasa.retrieve("pg-rasa")).current_slot_values()
+    with postgres.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'events'")
+        assert set(INDEXES) <= {name for (name,) in cursor.fetchall()}
