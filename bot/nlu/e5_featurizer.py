@@ -92,6 +92,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         size = os.environ.get("COPRO_E5_CACHE_SIZE", "").strip()
         self._cache_size = int(size) if size else int(self._config.get("cache_size", 0))
         self._cache: "OrderedDict[Text, np.ndarray]" = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def _texts(self, messages: List[Message]) -> List[Text]:
         limit = int(self._config["max_chars"])
@@ -107,19 +108,23 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return np.vstack(chunks).astype(np.float32) if chunks else np.zeros((0, 0))
 
     def _embed_cached(self, texts: List[Text]) -> np.ndarray:
-        """``_embed``, taking the vectors of recently seen texts from the cache."""
+        """``_embed``, taking the vectors of recently seen texts from the cache.
+
+        The NLU thread and ``/model/parse`` (on the event loop) may both be here: the cache is
+        read and changed only under its lock, and the engine runs outside it."""
         if self._cache_size <= 0 or not texts:
             return self._embed(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        for text, vector in zip(missing, self._embed(missing), strict=True):
-            self._cache[text] = vector
-        vectors = []
-        for text in texts:
-            self._cache.move_to_end(text)
-            vectors.append(self._cache[text].copy())
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return np.vstack(vectors)
+        with self._cache_lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        known.update(zip(missing, self._embed(missing), strict=True))
+        with self._cache_lock:
+            for text in texts:
+                self._cache[text] = known[text]
+                self._cache.move_to_end(text)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return np.vstack([known[text].copy() for text in texts])
 
     def _featurize(self, messages: List[Message], cached: bool = False) -> None:
         embed = self._embed_cached if cached else self._embed

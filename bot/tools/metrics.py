@@ -4,7 +4,8 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-DECLINED = {"out_of_scope", "nlu_fallback"}
+# The intents of a declined message (advice and how-to are reported as out_of_scope).
+DECLINED = frozenset({"out_of_scope", "nlu_fallback"})
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:

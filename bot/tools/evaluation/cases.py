@@ -23,10 +23,9 @@ from pathlib import Path
 import yaml
 
 from bot.tools.common import WORK
-from bot.tools.metrics import percentile
+from bot.tools.metrics import DECLINED, percentile
 from bot.tools.servers import Running, assistant
 
-DECLINED = {"nlu_fallback", "out_of_scope"}
 EARLY_CHARS = 250
 
 

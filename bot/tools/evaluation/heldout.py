@@ -19,9 +19,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.tools.metrics import DECLINED
+
 HELDOUT = Path("tests/heldout")
 TRAINING_DIR = Path("data/nlu")
-DECLINED = {"out_of_scope", "nlu_fallback"}
 TARGET_ACCURACY = 0.95
 TARGET_REJECTION = 0.90
 FACT_FIRST_CHARS = 250

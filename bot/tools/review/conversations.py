@@ -38,12 +38,6 @@ class Turn:
     def reply_text(self) -> str:
         return "\n\n".join(r.text for r in self.replies if r.text)
 
-    def entities(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for entity in self.parse.get("entities") or []:
-            values.setdefault(entity.get("entity"), entity.get("value"))
-        return values
-
 
 @dataclass
 class Conversation:

@@ -13,13 +13,13 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from actions.feedback import FEEDBACK_INTENT, NOT_HELPFUL, valid_feedback
+from actions.feedback import FEEDBACK_INTENT, NOT_HELPFUL, entity_values, valid_feedback
 from actions.knowledge import load_knowledge
 from actions.tour_steps import load_tour
+from bot.tools.metrics import DECLINED
 from bot.tools.review.conversations import Conversation, Turn
 from bot.tools.review.pseudonyms import Pseudonyms
 
-DECLINED = ("nlu_fallback", "out_of_scope")
 # A question answered with less confidence than this is listed with the declined ones.
 UNSURE_BELOW = 0.5
 # Below this, no topic is near (off-topic questions): none is suggested.
@@ -183,7 +183,7 @@ def feedback_in(conversation: Conversation, names: Pseudonyms) -> list[Feedback]
     for turn in conversation.turns:
         if turn.intent != FEEDBACK_INTENT:
             continue
-        values = valid_feedback(turn.entities())
+        values = valid_feedback(entity_values(turn.parse.get("entities") or []))
         if values is None:
             continue
         asked, reply = answers.get(values["answer_id"], (None, None))
