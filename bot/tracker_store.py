@@ -67,6 +67,10 @@ INDEXES = {
     "ix_events_sender_row": "sender_id, id",
 }
 
+# Key of the PostgreSQL advisory lock held while the schema is created (any fixed number
+# that no other part of the database uses; this one spells "copro").
+SCHEMA_LOCK = 0x636F70726F
+
 WindowBase = declarative_base()
 
 
@@ -103,18 +107,35 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         if int(recent_turns) < 2:
             raise ValueError("RecentTurnsTrackerStore: recent_turns must be at least 2")
         self.recent_turns = int(recent_turns)
-        WindowBase.metadata.create_all(self.engine)
-        self._create_indexes()
+        self._create_schema()
 
-    def _create_indexes(self) -> None:
-        for name, columns in INDEXES.items():
+    def _create_schema(self) -> None:
+        """Create ``tracker_windows`` and the indexes, safely when instances start together.
+
+        Two instances starting on a fresh PostgreSQL database both find the table missing and
+        both create it; the second fails on PostgreSQL's catalogue (``pg_type`` unique key)
+        and the instance does not start. A transaction-scoped advisory lock makes them take
+        turns (DDL is transactional there, so the second sees the table). Other databases
+        (SQLite: one writer at a time) retry once if another process won the race.
+        """
+        for attempt in range(3):
             try:
                 with self.engine.begin() as connection:
-                    connection.execute(
-                        sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON events ({columns})")
-                    )
-            except sa.exc.DBAPIError as error:  # another instance created it at the same time
-                logger.warning("Could not create index %s: %s", name, error)
+                    if connection.dialect.name == "postgresql":
+                        connection.execute(
+                            sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK}
+                        )
+                    WindowBase.metadata.create_all(connection)
+                    for name, columns in INDEXES.items():
+                        connection.execute(
+                            sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON events ({columns})")
+                        )
+                return
+            except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError):
+                if attempt == 2:
+                    raise
+                logger.info("Another instance was creating the tracker tables; checking again")
+                time.sleep(0.2)
 
     # -- reading ------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The recent-turns tracker store on real PostgreSQL (deploy/endpoints.scale.yml uses it)."""
 
 import asyncio
+import threading
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
@@ -43,3 +44,37 @@ def test_recent_turns_store_on_postgres(postgres: Postgres) -> None:
     with postgres.connect() as connection, connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'events'")
         assert set(INDEXES) <= {name for (name,) in cursor.fetchall()}
+
+
+def _create_together(stores: list[RecentTurnsTrackerStore]) -> list[BaseException]:
+    """Each store creates the schema in its own thread, all released at once."""
+    start = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def create(store: RecentTurnsTrackerStore) -> None:
+        start.wait()
+        try:
+            store._create_schema()
+        except BaseException as error:  # noqa: BLE001 - collected and asserted by the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=create, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
+
+
+def test_instances_starting_together_create_the_schema_once(postgres: Postgres) -> None:
+    """Several instances on a fresh database all start (CI once saw the second one fail)."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    stores = [RecentTurnsTrackerStore(domain, **_settings(postgres)) for _ in range(6)]
+    for _ in range(5):  # a race: several rounds, so that a missing lock shows
+        with postgres.connect() as connection, connection.cursor() as cursor:
+            cursor.execute("DROP TABLE tracker_windows")
+            connection.commit()
+        assert _create_together(stores) == []
+        with postgres.connect() as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'tracker_windows'")
+            assert cursor.fetchone() == (1,)
