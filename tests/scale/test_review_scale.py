@@ -10,9 +10,10 @@ import pytest
 from actions.feedback import feedback_payload
 from bot import retention
 from bot.launcher import ROOT, SCALE_ENDPOINTS
+from bot.tools.local_services import DB_PASSWORD
 from bot.tools.review import cli
 from bot.tools.review.demo import last_answer_id
-from tests.scale.conftest import DB_PASSWORD, Cluster, requires_scale
+from tests.scale.conftest import Cluster, requires_scale
 from tests.servers import say, tracker
 
 pytestmark = [pytest.mark.scale, requires_scale()]

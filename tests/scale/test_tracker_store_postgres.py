@@ -8,8 +8,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 
+from bot.tools.local_services import DB_NAME, DB_PASSWORD, DB_USER, Postgres
 from bot.tracker_store import INDEXES, RecentTurnsTrackerStore
-from tests.scale.conftest import DB_NAME, DB_PASSWORD, DB_USER, Postgres, requires_scale
+from tests.scale.conftest import requires_scale
 from tests.test_stores import ROOT, _converse
 
 pytestmark = [pytest.mark.scale, requires_scale()]
