@@ -185,3 +185,16 @@ def test_training_phases_come_from_the_log_timestamps(tmp_path):
         "training Classifier": 20.0,
         "packing": 3.0,
     }
+
+
+def test_instances_table_renders_runs_and_a_skip():
+    one = {"throughput": 20.0, "p50_ms": 300.0, "p95_ms": 400.0, "errors": 0, "users": 8}
+    two = {"throughput": 30.0, "p50_ms": 200.0, "p95_ms": 300.0, "errors": 0, "users": 8}
+    found = {"instances": 2, "seconds": 10, "one": one, "two": two, "load_avg_start": [0.5]}
+    text = bench_report.instances_table({"instances": found})
+    assert "| 1 instance(s), 8 conversations | 20.0 (1.00×) | 300 | 400 | 0 |" in text
+    assert "| 2 instance(s), 8 conversations | 30.0 (1.50×) | 200 | 300 | 0 |" in text
+    assert "10 s per row" in text
+    skipped = bench_report.instances_table({"instances": {"skipped": "no PostgreSQL"}})
+    assert skipped == "Not measured: no PostgreSQL."
+    assert bench_report.instances_table({}) == "Not measured in this run."

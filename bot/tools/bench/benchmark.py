@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.tools import plots
 from bot.tools.bench import report as bench_report
+from bot.tools.bench.instances import measure_instances
 from bot.tools.bench.levers import NO_CACHE, RASA_STOCK, measure_levers
 from bot.tools.bench.ordering import rest_order
 from bot.tools.bench.training import training_times
@@ -64,8 +65,10 @@ def bench_python() -> Path:
     return python
 
 
-def load(python: Path, server: Running, channel: str, users: int, **options: object) -> dict:
-    command = [str(python), str(LOAD), "--host", server.base_url, "--channel", channel]
+def load(python: Path, target: Running | str, channel: str, users: int, **options: object) -> dict:
+    """One Locust run against a server pair, or comma-joined base URLs (several instances)."""
+    host = target if isinstance(target, str) else target.base_url
+    command = [str(python), str(LOAD), "--host", host, "--channel", channel]
     command += ["--users", str(users), "--messages", str(WORK / "messages.json")]
     for key, value in options.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
@@ -182,6 +185,23 @@ def levers(results: dict, python: Path | None, messages: list[str], skip: bool) 
     return found
 
 
+def instances(results: dict, python: Path | None, skip: bool) -> dict:
+    """Two instances on the scale-out stores (var/bench/instances.json; kept when skipped)."""
+    saved = WORK / "instances.json"
+    model = (results["pipelines"].get("ours") or {}).get("training", {}).get("model")
+    if skip or not model or python is None:
+        return json.loads(saved.read_text()) if saved.exists() else {}
+    print("== several instances (the deployment's scale-out on this machine)", flush=True)
+
+    def run_load(hosts: str, channel: str, users: int, **options: object) -> dict:
+        return load(python, hosts, channel, users, **options)
+
+    found = measure_instances(Path(model), WORK / "instances", run_load)
+    found["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    saved.write_text(json.dumps(found, indent=1, default=str))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=15, help="seconds per load level")
@@ -238,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     pipelines = capped_default(args.default_epochs)
     results["pipelines"] = each_pipeline(pipelines, WORK, run, args.only, args.render_only)
     results["levers"] = levers(results, python, messages, args.render_only or args.no_levers)
+    results["instances"] = instances(results, python, args.render_only or args.no_levers)
     accuracy_file = EVALUATION_WORK / "results.json"
     if accuracy_file.exists():
         evaluation = json.loads(accuracy_file.read_text())

@@ -29,6 +29,9 @@ TURN_TIMEOUT = 60
 
 
 class Plan:
+    # Several instances: each conversation stays on one (hosts[index % n]), as the
+    # deployment's sticky load balancer keeps it (deploy/nginx).
+    hosts: list[str] = []
     messages: list[str] = []
     per_user: int = 0
     prefix: str = "bench"
@@ -45,6 +48,7 @@ class Conversation:
         self.sender = f"{Plan.prefix}-{self.index}"
         Plan.senders.append(self.sender)
         self.sent = 0
+        self.host = Plan.hosts[self.index % len(Plan.hosts)]
 
     def next_message(self) -> str:
         if Plan.per_user and self.sent >= Plan.per_user:
@@ -58,8 +62,9 @@ class Conversation:
 class RestConversation(Conversation, FastHttpUser):
     wait_time = constant(0)
 
-    def on_start(self) -> None:
-        self.start_conversation()
+    def __init__(self, environment: Environment) -> None:
+        self.start_conversation()  # first: the HTTP client is made for self.host
+        super().__init__(environment)
 
     @task
     def say(self) -> None:
@@ -135,7 +140,7 @@ def percentile(values: list[float], share: float) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", required=True)
+    parser.add_argument("--host", required=True, help="base URL; several, comma-separated")
     parser.add_argument("--channel", choices=["rest", "socketio"], default="rest")
     parser.add_argument("--users", type=int, default=1)
     parser.add_argument("--duration", type=float, default=15)
@@ -144,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", default="bench")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
-    if urlparse(args.host).hostname not in LOOPBACK:
+    Plan.hosts = args.host.split(",")
+    if any(urlparse(host).hostname not in LOOPBACK for host in Plan.hosts):
         print("load tests run against loopback addresses only", file=sys.stderr)
         return 2
     with open(args.messages, encoding="utf-8") as file:
@@ -161,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             times.append(response_time)
 
     user = RestConversation if args.channel == "rest" else SocketConversation
-    env = Environment(user_classes=[user], host=args.host)
+    env = Environment(user_classes=[user], host=Plan.hosts[0])
     env.events.request.add_listener(on_request)
     runner = env.create_local_runner()
     start = time.perf_counter()

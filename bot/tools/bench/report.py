@@ -202,6 +202,39 @@ LEVER_COLUMNS = (
 )
 
 
+def instances_table(results: dict) -> str:
+    """One instance against two, on the deployment's scale-out stores (bench/instances.py)."""
+    found = results.get("instances") or {}
+    if found.get("skipped"):
+        return f"Not measured: {found['skipped']}."
+    runs = [(label, found[label]) for label in ("one", "two", "two_16") if found.get(label)]
+    if not runs:
+        return "Not measured in this run."
+    base = runs[0][1]
+    rows = [
+        [
+            f"{1 if label == 'one' else found.get('instances', 2)} instance(s), "
+            f"{run.get('users')} conversations",
+            f"{fmt(run.get('throughput'), 1)} "
+            f"({ratio(run.get('throughput'), base.get('throughput'))})",
+            fmt(run.get("p50_ms"), 0),
+            fmt(run.get("p95_ms"), 0),
+            fmt(run.get("errors"), 0),
+        ]
+        for label, run in runs
+    ]
+    load = found.get("load_avg_start")
+    return (
+        f"Measured {found.get('measured', '')} (load average {fmt(load[0], 1) if load else '–'} "
+        "at start): the deployment's scale-out (`deploy/docker-compose.yml`: Rasa instances "
+        "sharing PostgreSQL and Redis through `deploy/endpoints.scale.yml`, one action server) "
+        "started on loopback from Debian's packages, without the e5 cache. Locust over REST, "
+        f"{found.get('seconds', '?')} s per row; each conversation stays on one instance, as nginx "
+        "keeps it. In brackets, the ratio to one instance.\n\n"
+        + table(["configuration", "replies/s", "p50 ms", "p95 ms", "errors"], rows)
+    )
+
+
 def levers_table(results: dict) -> str:
     found = {k: v for k, v in (results.get("levers") or {}).items() if isinstance(v, dict)}
     if not found:
@@ -589,6 +622,10 @@ indicative; differences under about 20% are within the noise.
 ## What each lever gives
 
 {levers_table(results)}
+
+### Several instances on one machine
+
+{instances_table(results)}
 
 ## Latency and throughput: REST
 
