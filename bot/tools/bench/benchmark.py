@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -168,38 +169,52 @@ def bench_pipeline(
     return result
 
 
-def levers(results: dict, python: Path | None, messages: list[str], skip: bool) -> dict:
-    """Each lever's effect on our model (saved in var/bench/levers.json; kept when skipped)."""
-    saved = WORK / "levers.json"
+def _measured(
+    results: dict,
+    python: Path | None,
+    skip: bool,
+    name: str,
+    title: str,
+    measure: Callable[[Path, Callable[..., dict]], dict],
+) -> dict:
+    """``measure(model, load)`` on our model, saved in var/bench/<name>.json (kept when skipped)."""
+    saved = WORK / f"{name}.json"
     model = (results["pipelines"].get("ours") or {}).get("training", {}).get("model")
     if skip or not model or python is None:
         return json.loads(saved.read_text()) if saved.exists() else {}
-    print("== levers", flush=True)
+    print(f"== {title}", flush=True)
 
-    def run_load(server: Running, channel: str, users: int, **options: object) -> dict:
-        return load(python, server, channel, users, **options)
+    def run_load(target: Running | str, channel: str, users: int, **options: object) -> dict:
+        return load(python, target, channel, users, **options)
 
-    found = measure_levers(Path(model), WORK / "levers", messages, python, run_load)
+    found = measure(Path(model), run_load)
     found["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     saved.write_text(json.dumps(found, indent=1, default=str))
     return found
+
+
+def levers(results: dict, python: Path | None, messages: list[str], skip: bool) -> dict:
+    """Each lever's effect on our model."""
+    return _measured(
+        results,
+        python,
+        skip,
+        "levers",
+        "levers",
+        lambda model, run: measure_levers(model, WORK / "levers", messages, python, run),
+    )
 
 
 def instances(results: dict, python: Path | None, skip: bool) -> dict:
-    """Two instances on the scale-out stores (var/bench/instances.json; kept when skipped)."""
-    saved = WORK / "instances.json"
-    model = (results["pipelines"].get("ours") or {}).get("training", {}).get("model")
-    if skip or not model or python is None:
-        return json.loads(saved.read_text()) if saved.exists() else {}
-    print("== several instances (the deployment's scale-out on this machine)", flush=True)
-
-    def run_load(hosts: str, channel: str, users: int, **options: object) -> dict:
-        return load(python, hosts, channel, users, **options)
-
-    found = measure_instances(Path(model), WORK / "instances", run_load)
-    found["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    saved.write_text(json.dumps(found, indent=1, default=str))
-    return found
+    """Two instances on the scale-out stores against one."""
+    return _measured(
+        results,
+        python,
+        skip,
+        "instances",
+        "several instances (the deployment's scale-out on this machine)",
+        lambda model, run: measure_instances(model, WORK / "instances", run),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
