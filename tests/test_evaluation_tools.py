@@ -198,3 +198,7 @@ def test_instances_table_renders_runs_and_a_skip():
     skipped = bench_report.instances_table({"instances": {"skipped": "no PostgreSQL"}})
     assert skipped == "Not measured: no PostgreSQL."
     assert bench_report.instances_table({}) == "Not measured in this run."
+    assert "Two instances on these same 2 cores" in bench_report._instances_evidence(
+        {"instances": found}
+    )
+    assert bench_report._instances_evidence({"instances": {"skipped": "x"}}) == ""

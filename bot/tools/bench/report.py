@@ -497,6 +497,20 @@ def _littles_law(run: dict) -> str:
     )
 
 
+def _instances_evidence(results: dict) -> str:
+    """What two instances gave on this machine ("Several instances on one machine")."""
+    found = results.get("instances") or {}
+    one, two = found.get("one") or {}, found.get("two") or {}
+    if not one.get("throughput") or not two.get("throughput"):
+        return ""
+    return (
+        f" Two instances on these same 2 cores (the deployment's scale-out, table above) gave "
+        f"{two['throughput']:.1f} replies/s against {one['throughput']:.1f} for one, p95 "
+        f"{fmt(two.get('p95_ms'), 0)} ms against {fmt(one.get('p95_ms'), 0)} at 8 "
+        "conversations: more instances need more cores, not only more processes."
+    )
+
+
 def analysis(results: dict) -> str:
     """One line per target: met or not, and the likely reason when not."""
     ours = results["pipelines"].get("ours", {})
@@ -520,6 +534,7 @@ def analysis(results: dict) -> str:
                 "takes CPU from the same 2 shared cores. More instances behind a load balancer "
                 "(README deployment) is the way past one process's limit."
                 + _littles_law(run_at(ours, "rest", 8))
+                + _instances_evidence(results)
             )
     best = max((r["throughput"] for r in ours.get("runs", [])), default=None)
     if best is not None:
