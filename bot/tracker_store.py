@@ -116,7 +116,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         both create it; the second fails on PostgreSQL's catalogue (``pg_type`` unique key)
         and the instance does not start. A transaction-scoped advisory lock makes them take
         turns (DDL is transactional there, so the second sees the table). Other databases
-        (SQLite: one writer at a time) retry once if another process won the race.
+        (SQLite: one writer at a time) try again, up to twice, if another process won the race.
         """
         for attempt in range(3):
             try:

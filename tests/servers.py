@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 from actions.tour_steps import load_tour
-from bot.launcher import ROOT, action_command, rasa_command, server_env
+from bot.launcher import ROOT
+from bot.tools import servers
 from bot.tools.servers import Reply, Server, embedded_endpoints, get_json, http_json
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -24,7 +25,7 @@ def sqlite_endpoints(action_port: int, tracker_db: Path) -> str:
 
 
 def action_server(work: Path, port: int) -> Server:
-    return Server(action_command(port), f"http://127.0.0.1:{port}/health", work / "actions.log")
+    return servers.action_server(port, work / "actions.log")
 
 
 def rasa_server(
@@ -35,10 +36,7 @@ def rasa_server(
     cors: list[str] | None = None,
     **env: str,
 ) -> Server:
-    command = rasa_command(str(MODEL), "127.0.0.1", port, str(endpoints), cors=cors)
-    environment = server_env() | {"RASA_AUTH_TOKEN": TOKEN} | env
-    health = f"http://127.0.0.1:{port}/status?token={TOKEN}"
-    return Server(command, health, work / f"{name}.log", environment)
+    return servers.rasa_server(MODEL, port, endpoints, work / f"{name}.log", TOKEN, env, cors)
 
 
 def say(base_url: str, sender: str, message: str, timeout: float = 120) -> Reply:

@@ -188,8 +188,10 @@ def test_training_phases_come_from_the_log_timestamps(tmp_path):
 
 
 def test_instances_table_renders_runs_and_a_skip():
-    one = {"throughput": 20.0, "p50_ms": 300.0, "p95_ms": 400.0, "errors": 0, "users": 8}
-    two = {"throughput": 30.0, "p50_ms": 200.0, "p95_ms": 300.0, "errors": 0, "users": 8}
+    one = {"throughput": 20.0, "p50_ms": 300.0, "p95_ms": 400.0, "errors": 0}
+    two = {"throughput": 30.0, "p50_ms": 200.0, "p95_ms": 300.0, "errors": 0}
+    one |= {"instances": 1, "users": 8}
+    two |= {"instances": 2, "users": 8}
     found = {"instances": 2, "seconds": 10, "one": one, "two": two, "load_avg_start": [0.5]}
     text = bench_report.instances_table({"instances": found})
     assert "| 1 instance(s), 8 conversations | 20.0 (1.00×) | 300 | 400 | 0 |" in text

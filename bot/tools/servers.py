@@ -74,6 +74,27 @@ class Server:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
+def action_server(port: int, log: Path, env: dict[str, str] | None = None) -> Server:
+    """The action server on a loopback port (not started)."""
+    health = f"http://127.0.0.1:{port}/health"
+    return Server(action_command(port), health, log, env if env is not None else server_env())
+
+
+def rasa_server(
+    model: Path,
+    port: int,
+    endpoints: Path,
+    log: Path,
+    token: str,
+    env: dict[str, str] | None = None,
+    cors: list[str] | None = None,
+) -> Server:
+    """A Rasa server on a loopback port with this HTTP API token (not started)."""
+    command = rasa_command(str(model), "127.0.0.1", port, str(endpoints), cors=cors)
+    environment = server_env() | {"RASA_AUTH_TOKEN": token} | (env or {})
+    return Server(command, f"http://127.0.0.1:{port}/status?token={token}", log, environment)
+
+
 def embedded_endpoints(
     action_url: str, db: Path, tracker_store: str | None = None, lock_store: str | None = None
 ) -> dict:
@@ -245,20 +266,16 @@ def assistant(
     db.unlink(missing_ok=True)
     rasa_port, action_port = free_port(), free_port()
     endpoints = work / "endpoints.yml"
-    command = rasa_command(str(model), "127.0.0.1", rasa_port, str(endpoints))
-    if credentials is not None:
-        command[command.index("--credentials") + 1] = str(credentials)
-    environment = server_env() | {"RASA_AUTH_TOKEN": token} | (env or {})
     base, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
     endpoints.write_text(
         yaml.safe_dump(embedded_endpoints(action_url, db, tracker_store, lock_store))
     )
     for log in ("actions.log", "rasa.log"):
         (work / log).unlink(missing_ok=True)
-    actions = Server(
-        action_command(action_port), f"{action_url}/health", work / "actions.log", environment
-    )
-    rasa = Server(command, f"{base}/status?token={token}", work / "rasa.log", environment)
+    rasa = rasa_server(model, rasa_port, endpoints, work / "rasa.log", token, env)
+    if credentials is not None:
+        rasa.command[rasa.command.index("--credentials") + 1] = str(credentials)
+    actions = action_server(action_port, work / "actions.log", rasa.env)
     start = time.perf_counter()
     try:
         actions.launch()

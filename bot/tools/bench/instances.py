@@ -16,36 +16,14 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.launcher import ROOT, SCALE_ENDPOINTS, action_command, rasa_command, server_env
+from bot.launcher import ROOT, SCALE_ENDPOINTS, server_env
 from bot.tools.bench.levers import LOAD_SECONDS, NO_CACHE
 from bot.tools.local_services import installed, local_postgres, local_redis, scale_env
-from bot.tools.servers import START_TIMEOUT, Server, free_port, new_token
+from bot.tools.servers import START_TIMEOUT, action_server, free_port, new_token, rasa_server
 
 INSTANCES = 2
 # (label, instances loaded, concurrent conversations)
 RUNS = (("one", 1, 8), ("two", 2, 8), ("two_16", 2, 16))
-
-
-def _servers(model: Path, work: Path, env: dict[str, str], token: str) -> list[Server]:
-    action_port = int(env["ACTION_SERVER_URL"].rsplit(":", 1)[1].split("/")[0])
-    servers = [
-        Server(
-            action_command(action_port),
-            f"http://127.0.0.1:{action_port}/health",
-            work / "actions.log",
-            env,
-        )
-    ]
-    for i in range(INSTANCES):
-        port = free_port()
-        command = rasa_command(str(model), "127.0.0.1", port, str(ROOT / SCALE_ENDPOINTS))
-        health = f"http://127.0.0.1:{port}/status?token={token}"
-        servers.append(Server(command, health, work / f"rasa-{i}.log", env))
-    return servers
-
-
-def _base_url(server: Server) -> str:
-    return server.health_url.split("/status", 1)[0]
 
 
 def measure_instances(model: Path, work: Path, load: Callable[..., dict]) -> dict:
@@ -62,16 +40,21 @@ def measure_instances(model: Path, work: Path, load: Callable[..., dict]) -> dic
     with contextlib.ExitStack() as stack:
         postgres = stack.enter_context(local_postgres())
         redis_port = stack.enter_context(local_redis(work / "redis"))
-        token = new_token()
-        env = server_env() | {"RASA_AUTH_TOKEN": token} | NO_CACHE
-        env |= scale_env(postgres, redis_port, f"http://127.0.0.1:{free_port()}")
-        servers = _servers(model, work, env, token)
+        token, action_port = new_token(), free_port()
+        ports = [free_port() for _ in range(INSTANCES)]
+        env = scale_env(postgres, redis_port, f"http://127.0.0.1:{action_port}") | NO_CACHE
+        endpoints = ROOT / SCALE_ENDPOINTS
+        servers = [action_server(action_port, work / "actions.log", server_env() | env)]
+        servers += [
+            rasa_server(model, port, endpoints, work / f"rasa-{i}.log", token, env)
+            for i, port in enumerate(ports)
+        ]
         stack.callback(lambda: [server.stop() for server in servers])
         for server in servers:  # start all, then wait: the instances load in parallel
             server.launch()
         for server in servers:
             server.wait_until_up(START_TIMEOUT)
-        bases = [_base_url(server) for server in servers[1:]]
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
         for base in bases:  # the first turn of each instance loads what it loads lazily
             load(base, "rest", 1, per_user=2, prefix=f"warm-{base[-5:]}", timeout=120)
         for label, count, users in RUNS:
@@ -80,7 +63,7 @@ def measure_instances(model: Path, work: Path, load: Callable[..., dict]) -> dic
             result[label] = {
                 key: run.get(key) for key in ("throughput", "p50_ms", "p95_ms", "errors")
             }
-            result[label]["users"] = users
+            result[label] |= {"instances": count, "users": users}
             print(f"   instances {label}: {result[label]}", flush=True)
     result["load_avg_end"] = os.getloadavg()
     return result

@@ -207,21 +207,20 @@ def instances_table(results: dict) -> str:
     found = results.get("instances") or {}
     if found.get("skipped"):
         return f"Not measured: {found['skipped']}."
-    runs = [(label, found[label]) for label in ("one", "two", "two_16") if found.get(label)]
+    runs = [found[label] for label in ("one", "two", "two_16") if found.get(label)]
     if not runs:
         return "Not measured in this run."
-    base = runs[0][1]
+    base = runs[0]
     rows = [
         [
-            f"{1 if label == 'one' else found.get('instances', 2)} instance(s), "
-            f"{run.get('users')} conversations",
+            f"{run.get('instances')} instance(s), {run.get('users')} conversations",
             f"{fmt(run.get('throughput'), 1)} "
             f"({ratio(run.get('throughput'), base.get('throughput'))})",
             fmt(run.get("p50_ms"), 0),
             fmt(run.get("p95_ms"), 0),
             fmt(run.get("errors"), 0),
         ]
-        for label, run in runs
+        for run in runs
     ]
     load = found.get("load_avg_start")
     return (
